@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Account is one firm: the tenant every other row belongs to.
+type Account struct {
+	ID                int64     `db:"id" json:"id"`
+	Name              string    `db:"name" json:"name"`
+	TimeZone          string    `db:"time_zone" json:"time_zone"`
+	WeekStart         int       `db:"week_start" json:"week_start"`
+	IncomeAccountName string    `db:"income_account_name" json:"income_account_name"`
+	ResyncInterval    string    `db:"resync_interval" json:"resync_interval"`
+	CreatedAt         time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt         time.Time `db:"updated_at" json:"updated_at"`
+}
+
+// NewAccount is what sign-up (or a first Intuit sign-in) knows about a firm.
+type NewAccount struct {
+	Name     string
+	TimeZone string
+}
+
+// AccountSettings are the settings a person edits.
+type AccountSettings struct {
+	TimeZone          string
+	WeekStart         int
+	IncomeAccountName string
+	ResyncInterval    string
+}
+
+const accountColumns = `id, name, time_zone, week_start, income_account_name, resync_interval, created_at, updated_at`
+
+// CreateAccountWithOwner creates a firm and its owner in one transaction.
+func (s *Store) CreateAccountWithOwner(ctx context.Context, a NewAccount, owner NewUser) (Account, User, error) {
+	var acct Account
+	var user User
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		tz := a.TimeZone
+		if tz == "" {
+			tz = "UTC"
+		}
+		if err := tx.GetContext(ctx, &acct,
+			`INSERT INTO accounts (name, time_zone) VALUES ($1, $2) RETURNING `+accountColumns,
+			strings.TrimSpace(a.Name), tz); err != nil {
+			return fmt.Errorf("store: create account: %w", mapError(err))
+		}
+		owner.Role = RoleOwner
+		var err error
+		user, err = createUser(ctx, tx, acct.ID, owner)
+		return err
+	})
+	return acct, user, err
+}
+
+// GetAccount returns the account.
+func (s *Store) GetAccount(ctx context.Context, accountID int64) (Account, error) {
+	var a Account
+	err := s.db.GetContext(ctx, &a, `SELECT `+accountColumns+` FROM accounts WHERE id = $1`, accountID)
+	if err != nil {
+		return Account{}, fmt.Errorf("store: get account: %w", mapError(err))
+	}
+	return a, nil
+}
+
+// UpdateAccountSettings replaces the account's settings.
+func (s *Store) UpdateAccountSettings(ctx context.Context, accountID int64, in AccountSettings) (Account, error) {
+	var a Account
+	err := s.db.GetContext(ctx, &a, `UPDATE accounts SET time_zone = $2, week_start = $3, income_account_name = $4,
+		resync_interval = $5, updated_at = now() WHERE id = $1 RETURNING `+accountColumns,
+		accountID, in.TimeZone, in.WeekStart, strings.TrimSpace(in.IncomeAccountName), in.ResyncInterval)
+	if err != nil {
+		return Account{}, fmt.Errorf("store: update account settings: %w", mapError(err))
+	}
+	return a, nil
+}
+
+// DeleteAccount removes the account and, by cascade, everything it owns.
+func (s *Store) DeleteAccount(ctx context.Context, accountID int64) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM accounts WHERE id = $1`, accountID)
+	if err != nil {
+		return fmt.Errorf("store: delete account: %w", mapError(err))
+	}
+	return expectOne(res, "store: delete account")
+}

@@ -1,0 +1,232 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// TimeCard is hours one user worked for one customer on one day.
+type TimeCard struct {
+	ID         int64          `db:"id" json:"id"`
+	AccountID  int64          `db:"account_id" json:"-"`
+	UserID     int64          `db:"user_id" json:"user_id"`
+	CustomerID int64          `db:"customer_id" json:"customer_id"`
+	ServiceID  int64          `db:"service_id" json:"service_id"`
+	WorkDate   time.Time      `db:"work_date" json:"-"`
+	Minutes    int            `db:"minutes" json:"minutes"`
+	StartTime  sql.NullString `db:"start_time" json:"-"`
+	EndTime    sql.NullString `db:"end_time" json:"-"`
+	Billable   bool           `db:"billable" json:"billable"`
+	RateCents  int64          `db:"rate_cents" json:"rate_cents"`
+	Notes      string         `db:"notes" json:"notes"`
+	InvoiceID  sql.NullInt64  `db:"invoice_id" json:"-"`
+	DeletedAt  sql.NullTime   `db:"deleted_at" json:"-"`
+	Version    int64          `db:"version" json:"version"`
+	CreatedAt  time.Time      `db:"created_at" json:"created_at"`
+	UpdatedAt  time.Time      `db:"updated_at" json:"updated_at"`
+	// SyncStatus and SyncMessage come from sync_states ("never" when absent).
+	SyncStatus  string `db:"sync_status" json:"sync_status"`
+	SyncMessage string `db:"sync_message" json:"sync_message"`
+}
+
+// Date is the work date as YYYY-MM-DD.
+func (c TimeCard) Date() string { return c.WorkDate.Format(time.DateOnly) }
+
+// TimeCardInput is a card to create or the new values of one. StartTime and EndTime
+// are "HH:MM" or empty.
+type TimeCardInput struct {
+	UserID     int64
+	CustomerID int64
+	ServiceID  int64
+	WorkDate   time.Time
+	Minutes    int
+	StartTime  string
+	EndTime    string
+	Billable   bool
+	RateCents  int64
+	Notes      string
+}
+
+// TimeCardFilter narrows a list of cards. Zero values do not filter.
+type TimeCardFilter struct {
+	From, To   time.Time // inclusive work dates
+	UserID     int64
+	CustomerID int64
+	Status     string // a sync status
+	Unbilled   bool
+	IDs        []int64
+}
+
+const timeCardSelect = `SELECT t.id, t.account_id, t.user_id, t.customer_id, t.service_id, t.work_date, t.minutes,
+	to_char(t.start_time, 'HH24:MI') AS start_time, to_char(t.end_time, 'HH24:MI') AS end_time, t.billable, t.rate_cents,
+	t.notes, t.invoice_id, t.deleted_at, t.version, t.created_at, t.updated_at,
+	COALESCE(ss.status, 'never') AS sync_status, COALESCE(ss.message, '') AS sync_message
+	FROM time_cards t LEFT JOIN sync_states ss ON ss.account_id = t.account_id AND ss.object_type = 'time_card' AND ss.object_id = t.id`
+
+func nullTime(s string) sql.NullString {
+	return sql.NullString{String: s, Valid: strings.TrimSpace(s) != ""}
+}
+
+// CreateTimeCard records a card. Unknown user, customer or service is a *ReferenceError.
+func (s *Store) CreateTimeCard(ctx context.Context, accountID int64, in TimeCardInput) (TimeCard, error) {
+	var id int64
+	err := s.db.GetContext(ctx, &id, `INSERT INTO time_cards (account_id, user_id, customer_id, service_id, work_date, minutes,
+		start_time, end_time, billable, rate_cents, notes) VALUES ($1, $2, $3, $4, $5, $6, $7::time, $8::time, $9, $10, $11) RETURNING id`,
+		accountID, in.UserID, in.CustomerID, in.ServiceID, in.WorkDate.Format(time.DateOnly), in.Minutes,
+		nullTime(in.StartTime), nullTime(in.EndTime), in.Billable, in.RateCents, in.Notes)
+	if err != nil {
+		return TimeCard{}, fmt.Errorf("store: create time card: %w", mapError(err))
+	}
+	return s.GetTimeCard(ctx, accountID, id)
+}
+
+// GetTimeCard returns a card that has not been deleted.
+func (s *Store) GetTimeCard(ctx context.Context, accountID, id int64) (TimeCard, error) {
+	var c TimeCard
+	err := s.db.GetContext(ctx, &c, timeCardSelect+` WHERE t.account_id = $1 AND t.id = $2 AND t.deleted_at IS NULL`, accountID, id)
+	if err != nil {
+		return TimeCard{}, fmt.Errorf("store: get time card: %w", mapError(err))
+	}
+	return c, nil
+}
+
+// GetTimeCardsForSync returns the cards with these ids, including deleted ones whose
+// deletion has not reached QBO yet.
+func (s *Store) GetTimeCardsForSync(ctx context.Context, accountID int64, ids []int64) ([]TimeCard, error) {
+	var out []TimeCard
+	err := s.db.SelectContext(ctx, &out, timeCardSelect+` WHERE t.account_id = $1 AND t.id = ANY($2) ORDER BY t.id`, accountID, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("store: get time cards for sync: %w", mapError(err))
+	}
+	return out, nil
+}
+
+// ListTimeCards lists the account's live cards by date, user and id.
+func (s *Store) ListTimeCards(ctx context.Context, accountID int64, f TimeCardFilter, p Page) ([]TimeCard, error) {
+	where := []string{"t.account_id = $1", "t.deleted_at IS NULL"}
+	args := []any{accountID}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
+	}
+	if !f.From.IsZero() {
+		add("t.work_date >= ?", f.From.Format(time.DateOnly))
+	}
+	if !f.To.IsZero() {
+		add("t.work_date <= ?", f.To.Format(time.DateOnly))
+	}
+	if f.UserID != 0 {
+		add("t.user_id = ?", f.UserID)
+	}
+	if f.CustomerID != 0 {
+		add("t.customer_id = ?", f.CustomerID)
+	}
+	if f.Status != "" {
+		add("COALESCE(ss.status, 'never') = ?", f.Status)
+	}
+	if f.Unbilled {
+		where = append(where, "t.invoice_id IS NULL")
+	}
+	if len(f.IDs) > 0 {
+		add("t.id = ANY(?)", pq.Array(f.IDs))
+	}
+	args = append(args, p.limit(), p.Offset)
+	q := timeCardSelect + ` WHERE ` + strings.Join(where, " AND ") +
+		fmt.Sprintf(` ORDER BY t.work_date, t.user_id, t.id LIMIT $%d OFFSET $%d`, len(args)-1, len(args))
+	var out []TimeCard
+	if err := s.db.SelectContext(ctx, &out, q, args...); err != nil {
+		return nil, fmt.Errorf("store: list time cards: %w", mapError(err))
+	}
+	return out, nil
+}
+
+// lockEditableCard locks a live card for change and refuses cards a person must not
+// change silently: ones billed on an invoice, and ones a sync is writing right now.
+func lockEditableCard(ctx context.Context, tx *sqlx.Tx, accountID, id int64) (TimeCard, error) {
+	var c TimeCard
+	err := tx.GetContext(ctx, &c, timeCardSelect+` WHERE t.account_id = $1 AND t.id = $2 AND t.deleted_at IS NULL FOR UPDATE OF t`, accountID, id)
+	if err != nil {
+		return TimeCard{}, fmt.Errorf("store: lock time card: %w", mapError(err))
+	}
+	if c.InvoiceID.Valid {
+		var number string
+		_ = tx.GetContext(ctx, &number, `SELECT number FROM invoices WHERE account_id = $1 AND id = $2`, accountID, c.InvoiceID.Int64)
+		return TimeCard{}, &ConflictError{Reason: fmt.Sprintf("this time is billed on invoice %s; remove it from the invoice first", number)}
+	}
+	if c.SyncStatus == StatusSyncing {
+		return TimeCard{}, &ConflictError{Reason: "this time is being synced with QuickBooks right now; try again when the sync finishes"}
+	}
+	return c, nil
+}
+
+// UpdateTimeCard replaces a card's fields and bumps its version; a synced card becomes
+// "changed" and re-syncs to the same QBO TimeActivity.
+func (s *Store) UpdateTimeCard(ctx context.Context, accountID, id int64, in TimeCardInput) (TimeCard, error) {
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := lockEditableCard(ctx, tx, accountID, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE time_cards SET user_id = $3, customer_id = $4, service_id = $5, work_date = $6,
+			minutes = $7, start_time = $8::time, end_time = $9::time, billable = $10, rate_cents = $11, notes = $12,
+			version = version + 1, updated_at = now() WHERE account_id = $1 AND id = $2`,
+			accountID, id, in.UserID, in.CustomerID, in.ServiceID, in.WorkDate.Format(time.DateOnly), in.Minutes,
+			nullTime(in.StartTime), nullTime(in.EndTime), in.Billable, in.RateCents, in.Notes); err != nil {
+			return fmt.Errorf("store: update time card: %w", mapError(err))
+		}
+		return markChanged(ctx, tx, accountID, ObjectTimeCard, id)
+	})
+	if err != nil {
+		return TimeCard{}, err
+	}
+	return s.GetTimeCard(ctx, accountID, id)
+}
+
+// DeleteTimeCard deletes a card. A card that reached QBO is kept, marked deleted, until
+// its next sync deletes the TimeActivity; one that never synced is removed at once.
+// It reports whether the deletion still has to reach QBO.
+func (s *Store) DeleteTimeCard(ctx context.Context, accountID, id int64) (pendingQBO bool, err error) {
+	err = s.InTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := lockEditableCard(ctx, tx, accountID, id); err != nil {
+			return err
+		}
+		var linked bool
+		if err := tx.GetContext(ctx, &linked, `SELECT EXISTS (SELECT 1 FROM qbo_links WHERE account_id = $1
+			AND object_type = 'time_card' AND object_id = $2 AND NOT qbo_deleted)`, accountID, id); err != nil {
+			return fmt.Errorf("store: delete time card: %w", mapError(err))
+		}
+		pendingQBO = linked
+		if !linked {
+			_, err := tx.ExecContext(ctx, `DELETE FROM time_cards WHERE account_id = $1 AND id = $2`, accountID, id)
+			if err != nil {
+				return fmt.Errorf("store: delete time card: %w", mapError(err))
+			}
+			_, err = tx.ExecContext(ctx, `DELETE FROM sync_states WHERE account_id = $1 AND object_type = 'time_card' AND object_id = $2`, accountID, id)
+			return mapError(err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE time_cards SET deleted_at = now(), version = version + 1, updated_at = now()
+			WHERE account_id = $1 AND id = $2`, accountID, id); err != nil {
+			return fmt.Errorf("store: delete time card: %w", mapError(err))
+		}
+		return markChanged(ctx, tx, accountID, ObjectTimeCard, id)
+	})
+	return pendingQBO, err
+}
+
+// ListPendingTimeCardChanges lists the realm's linked cards edited or deleted since they
+// last synced (scheduled re-sync pushes them).
+func (s *Store) ListPendingTimeCardChanges(ctx context.Context, accountID int64, realmID string) ([]int64, error) {
+	var ids []int64
+	err := s.db.SelectContext(ctx, &ids, `SELECT t.id FROM time_cards t JOIN qbo_links l ON l.account_id = t.account_id
+		AND l.realm_id = $2 AND l.object_type = 'time_card' AND l.object_id = t.id
+		WHERE t.account_id = $1 AND t.version > l.synced_version AND NOT l.qbo_deleted ORDER BY t.id`, accountID, realmID)
+	if err != nil {
+		return nil, fmt.Errorf("store: list pending time card changes: %w", mapError(err))
+	}
+	return ids, nil
+}
