@@ -299,3 +299,16 @@ func parseRate(s string) (int, time.Duration, error) {
 	}
 	return count, window, nil
 }
+
+// Variables lists every environment variable Hoursync reads, for the README and the
+// deployment files to be checked against.
+func Variables() []string {
+	return []string{
+		"HOURSYNC_ENV", "HTTP_ADDR", "PUBLIC_URL", "DATABASE_URL",
+		"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_TASK_QUEUE", "TEMPORAL_UI_URL",
+		"QBO_API_BASE_URL", "INTUIT_AUTHORIZE_URL", "INTUIT_TOKEN_URL", "INTUIT_REVOKE_URL",
+		"INTUIT_USERINFO_URL", "INTUIT_JWKS_URL", "INTUIT_ISSUER", "INTUIT_CLIENT_ID", "INTUIT_CLIENT_SECRET",
+		"TOKEN_ENCRYPTION_KEYS", "QBO_WEBHOOK_VERIFIER", "QBO_RATE_LIMITS", "SMTP_URL", "MAIL_FROM",
+		"METRICS_ADDR", "LOG_LEVEL", "WORKER_CONCURRENCY",
+	}
+}

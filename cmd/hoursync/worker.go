@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"hoursync/internal/config"
+	"hoursync/worker"
+)
+
+// runWorker runs the Temporal worker until ctx ends, then stops it gracefully: the
+// worker finishes or hands back its running tasks before the process exits.
+func runWorker(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics, closer := worker.NewMetricsHandler(reg)
+	defer closer.Close()
+
+	deps, err := openWorkerDeps(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer deps.Close()
+
+	c, err := worker.Dial(cfg.TemporalAddress, cfg.TemporalNamespace, logger, metrics)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	w, err := worker.New(c, worker.Options{
+		TaskQueue:               cfg.TemporalTaskQueue,
+		MaxConcurrentActivities: cfg.WorkerConcurrency,
+		Activities:              deps.Activities,
+	})
+	if err != nil {
+		return err
+	}
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+
+	srv := &http.Server{Addr: cfg.MetricsAddr, ReadHeaderTimeout: 5 * time.Second,
+		Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})}
+	errc := make(chan error, 1)
+	go func() {
+		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("metrics server on %s: %w", cfg.MetricsAddr, err)
+		}
+	}()
+	logger.Info("worker started", "task_queue", cfg.TemporalTaskQueue, "temporal", cfg.TemporalAddress, "metrics", "http://"+cfg.MetricsAddr+"/metrics")
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return err
+	}
+	logger.Info("worker stopping")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
+}
