@@ -1,0 +1,58 @@
+package workflows
+
+import (
+	"fmt"
+
+	"go.temporal.io/sdk/workflow"
+)
+
+// Import brings the QBO company's income accounts, customers and services (all pages)
+// into the account and links the connecting user to their QBO Employee. A local object
+// with the same name is linked, not duplicated. QBO's time activities and invoices are
+// never imported: Hoursync is their source of truth.
+func Import(ctx workflow.Context, in ImportInput) (ImportResult, error) {
+	var res ImportResult
+	progress := Progress{Total: 4, Message: "Importing from QuickBooks"}
+	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) { return progress, nil }); err != nil {
+		return res, err
+	}
+	qctx := qboActivity(ctx, longActivityTimeout)
+	ref := ConnectionRef{AccountID: in.AccountID, RealmID: in.RealmID}
+
+	// Income accounts first: services created later need one.
+	steps := []struct {
+		name     string
+		activity string
+		count    *int
+	}{
+		{"income accounts", ActImportIncomeAccounts, &res.IncomeAccounts},
+		{"customers", ActImportCustomers, &res.Customers},
+		{"services", ActImportServices, &res.Services},
+	}
+	for _, s := range steps {
+		progress.Current = s.name
+		var out ImportListResult
+		if err := workflow.ExecuteActivity(qctx, s.activity, ref).Get(ctx, &out); err != nil {
+			_, msg := failureOf(err)
+			progress.Failed++
+			progress.Message = fmt.Sprintf("Import of %s failed: %s", s.name, msg)
+			return res, err
+		}
+		*s.count = out.Imported
+		progress.Done++
+	}
+	if in.ConnectingUserID != 0 {
+		progress.Current = "your QuickBooks employee"
+		err := workflow.ExecuteActivity(qctx, ActLinkConnectingUser,
+			LinkUserInput{AccountID: in.AccountID, RealmID: in.RealmID, UserID: in.ConnectingUserID}).Get(ctx, &res.UserLinked)
+		if err != nil {
+			return res, err
+		}
+	}
+	progress.Done = progress.Total
+	progress.Current = ""
+	res.Message = fmt.Sprintf("Imported %d customers, %d services and %d income accounts from QuickBooks.",
+		res.Customers, res.Services, res.IncomeAccounts)
+	progress.Message = res.Message
+	return res, nil
+}

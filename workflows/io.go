@@ -1,0 +1,191 @@
+package workflows
+
+import "strconv"
+
+// Inputs and outputs of the activities the workflows call. They are plain data, so
+// they travel through Temporal's history and show in the UI as readable JSON.
+
+// CheckPlanInput asks for the account's connection, and whether it can take time.
+type CheckPlanInput struct {
+	AccountID int64 `json:"account_id"`
+	// NeedTime makes a company without time tracking a non-retryable ErrTypePlan error.
+	NeedTime bool `json:"need_time"`
+}
+
+// ConnectionInfo is the account's QBO connection as a sync needs it.
+type ConnectionInfo struct {
+	AccountID   int64  `json:"account_id"`
+	RealmID     string `json:"realm_id"`
+	CompanyName string `json:"company_name"`
+	Plan        string `json:"plan"`
+	CanSyncTime bool   `json:"can_sync_time"`
+}
+
+// ImportInput starts an import of QBO's lists into an account.
+type ImportInput struct {
+	AccountID int64  `json:"account_id"`
+	RealmID   string `json:"realm_id"`
+	// ConnectingUserID is the user who connected QBO; they alone are linked to their
+	// QBO Employee. Zero skips that step (scheduled re-imports).
+	ConnectingUserID int64  `json:"connecting_user_id"`
+	Reason           string `json:"reason"`
+}
+
+// ImportResult counts what an import brought in.
+type ImportResult struct {
+	IncomeAccounts int    `json:"income_accounts"`
+	Customers      int    `json:"customers"`
+	Services       int    `json:"services"`
+	UserLinked     bool   `json:"user_linked"`
+	Message        string `json:"message"`
+}
+
+// ImportListResult is one list's import.
+type ImportListResult struct {
+	Imported int `json:"imported"`
+	Linked   int `json:"linked"`
+	Created  int `json:"created"`
+}
+
+// LinkUserInput links the connecting user to their QBO Employee.
+type LinkUserInput struct {
+	AccountID int64  `json:"account_id"`
+	RealmID   string `json:"realm_id"`
+	UserID    int64  `json:"user_id"`
+}
+
+// MarkSyncingInput marks objects as syncing under the calling workflow run.
+type MarkSyncingInput struct {
+	AccountID  int64   `json:"account_id"`
+	ObjectType string  `json:"object_type"`
+	IDs        []int64 `json:"ids"`
+	Kind       string  `json:"kind"`
+}
+
+// LoadTimeCardsInput loads cards (with deleted ones) for a sync.
+type LoadTimeCardsInput struct {
+	AccountID int64   `json:"account_id"`
+	CardIDs   []int64 `json:"card_ids"`
+}
+
+// TimeCardRef is what the workflow needs to know of a card to order its sync.
+type TimeCardRef struct {
+	CardID     int64 `json:"card_id"`
+	UserID     int64 `json:"user_id"`
+	CustomerID int64 `json:"customer_id"`
+	ServiceID  int64 `json:"service_id"`
+	// Deleted cards only need their QBO TimeActivity deleted.
+	Deleted bool `json:"deleted"`
+}
+
+// EnsureInput asks for a local user, customer or service to exist in QBO.
+type EnsureInput struct {
+	AccountID int64  `json:"account_id"`
+	RealmID   string `json:"realm_id"`
+	ObjectID  int64  `json:"object_id"`
+}
+
+// EnsureResult is the QBO object a local one is linked to.
+type EnsureResult struct {
+	QBOID   string `json:"qbo_id"`
+	Created bool   `json:"created"`
+	Linked  bool   `json:"linked"`
+}
+
+// PrepareInput asks for the writes that bring these cards into QBO.
+type PrepareInput struct {
+	AccountID int64   `json:"account_id"`
+	RealmID   string  `json:"realm_id"`
+	IDs       []int64 `json:"ids"`
+}
+
+// Write operations on QBO transactions.
+const (
+	OpCreate = "create"
+	OpUpdate = "update"
+	OpDelete = "delete"
+	OpVoid   = "void"
+	OpNone   = "none"
+)
+
+// TimeActivityOp is one card's write, fixed before the first attempt so a retried
+// batch is identical and QBO's requestid replay applies.
+type TimeActivityOp struct {
+	CardID          int64  `json:"card_id"`
+	Version         int64  `json:"version"`
+	Op              string `json:"op"`
+	QBOID           string `json:"qbo_id,omitempty"`
+	SyncToken       string `json:"sync_token,omitempty"`
+	EmployeeQBOID   string `json:"employee_qbo_id,omitempty"`
+	CustomerQBOID   string `json:"customer_qbo_id,omitempty"`
+	ItemQBOID       string `json:"item_qbo_id,omitempty"`
+	TxnDate         string `json:"txn_date,omitempty"`
+	Minutes         int    `json:"minutes,omitempty"`
+	Billable        bool   `json:"billable"`
+	HourlyRateCents int64  `json:"hourly_rate_cents,omitempty"`
+	Description     string `json:"description,omitempty"`
+}
+
+// Member names the op inside its batch's requestid.
+func (o TimeActivityOp) Member() string {
+	return o.Op + ":" + strconv.FormatInt(o.CardID, 10) + ":" + strconv.FormatInt(o.Version, 10)
+}
+
+// PushTimeActivitiesInput is one batch (≤ 30 ops) with its requestid.
+type PushTimeActivitiesInput struct {
+	AccountID int64            `json:"account_id"`
+	RealmID   string           `json:"realm_id"`
+	RequestID string           `json:"request_id"`
+	Ops       []TimeActivityOp `json:"ops"`
+	Kind      string           `json:"kind"`
+}
+
+// LoadInvoiceInput loads an invoice (including a deleted one) for a sync.
+type LoadInvoiceInput struct {
+	AccountID int64 `json:"account_id"`
+	InvoiceID int64 `json:"invoice_id"`
+}
+
+// InvoiceRef is what the workflow needs to order an invoice's sync.
+type InvoiceRef struct {
+	InvoiceID  int64   `json:"invoice_id"`
+	CustomerID int64   `json:"customer_id"`
+	ServiceIDs []int64 `json:"service_ids"`
+	Number     string  `json:"number"`
+	Deleted    bool    `json:"deleted"`
+	Void       bool    `json:"void"`
+}
+
+// InvoiceLineOp is one line as QBO receives it.
+type InvoiceLineOp struct {
+	ItemQBOID     string `json:"item_qbo_id"`
+	Description   string `json:"description"`
+	QuantityMilli int64  `json:"quantity_milli"`
+	RateCents     int64  `json:"rate_cents"`
+	AmountCents   int64  `json:"amount_cents"`
+}
+
+// InvoiceOp is an invoice's write, fixed before the first attempt.
+type InvoiceOp struct {
+	InvoiceID     int64           `json:"invoice_id"`
+	Version       int64           `json:"version"`
+	Op            string          `json:"op"`
+	QBOID         string          `json:"qbo_id,omitempty"`
+	SyncToken     string          `json:"sync_token,omitempty"`
+	CustomerQBOID string          `json:"customer_qbo_id,omitempty"`
+	DocNumber     string          `json:"doc_number,omitempty"`
+	TxnDate       string          `json:"txn_date,omitempty"`
+	DueDate       string          `json:"due_date,omitempty"`
+	Memo          string          `json:"memo,omitempty"`
+	Lines         []InvoiceLineOp `json:"lines,omitempty"`
+	// LinkedTimeActivities are the QBO ids of the synced cards the invoice bills.
+	LinkedTimeActivities []string `json:"linked_time_activities,omitempty"`
+}
+
+// PushInvoiceInput is the write with its requestid.
+type PushInvoiceInput struct {
+	AccountID int64     `json:"account_id"`
+	RealmID   string    `json:"realm_id"`
+	RequestID string    `json:"request_id"`
+	Op        InvoiceOp `json:"op"`
+}

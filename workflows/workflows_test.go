@@ -1,0 +1,290 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/suite"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"hoursync/workflows"
+)
+
+// placeholders register every activity name with its real signature, so the tests
+// mock them with env.OnActivity without importing the activities package.
+func registerPlaceholders(env *testsuite.TestWorkflowEnvironment) {
+	reg := func(name string, fn any) { env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
+	reg(workflows.ActImportIncomeAccounts, func(context.Context, workflows.ConnectionRef) (workflows.ImportListResult, error) { panic("mock me") })
+	reg(workflows.ActImportCustomers, func(context.Context, workflows.ConnectionRef) (workflows.ImportListResult, error) { panic("mock me") })
+	reg(workflows.ActImportServices, func(context.Context, workflows.ConnectionRef) (workflows.ImportListResult, error) { panic("mock me") })
+	reg(workflows.ActLinkConnectingUser, func(context.Context, workflows.LinkUserInput) (bool, error) { panic("mock me") })
+	reg(workflows.ActCheckPlan, func(context.Context, workflows.CheckPlanInput) (workflows.ConnectionInfo, error) { panic("mock me") })
+	reg(workflows.ActMarkSyncing, func(context.Context, workflows.MarkSyncingInput) error { panic("mock me") })
+	reg(workflows.ActLoadTimeCards, func(context.Context, workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) { panic("mock me") })
+	for _, n := range []string{workflows.ActEnsureEmployee, workflows.ActEnsureCustomer, workflows.ActEnsureService} {
+		reg(n, func(context.Context, workflows.EnsureInput) (workflows.EnsureResult, error) { panic("mock me") })
+	}
+	reg(workflows.ActPrepareTimeActivity, func(context.Context, workflows.PrepareInput) ([]workflows.TimeActivityOp, error) { panic("mock me") })
+	reg(workflows.ActPushTimeActivities, func(context.Context, workflows.PushTimeActivitiesInput) ([]workflows.Outcome, error) { panic("mock me") })
+	reg(workflows.ActRecordSyncOutcome, func(context.Context, workflows.RecordOutcomeInput) error { panic("mock me") })
+	reg(workflows.ActLoadInvoice, func(context.Context, workflows.LoadInvoiceInput) (workflows.InvoiceRef, error) { panic("mock me") })
+	reg(workflows.ActPrepareInvoice, func(context.Context, workflows.PrepareInput) (workflows.InvoiceOp, error) { panic("mock me") })
+	reg(workflows.ActPushInvoice, func(context.Context, workflows.PushInvoiceInput) (workflows.Outcome, error) { panic("mock me") })
+}
+
+type WorkflowSuite struct {
+	suite.Suite
+	testsuite.WorkflowTestSuite
+	env *testsuite.TestWorkflowEnvironment
+	// recorded collects outcomes the workflow recorded itself.
+	recorded []workflows.Outcome
+}
+
+func TestWorkflows(t *testing.T) { suite.Run(t, new(WorkflowSuite)) }
+
+func (s *WorkflowSuite) SetupTest() {
+	s.env = s.NewTestWorkflowEnvironment()
+	s.env.RegisterWorkflow(workflows.Import)
+	s.env.RegisterWorkflow(workflows.TimeCardSync)
+	s.env.RegisterWorkflow(workflows.InvoiceSync)
+	registerPlaceholders(s.env)
+	s.recorded = nil
+	s.env.OnActivity(workflows.ActRecordSyncOutcome, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in workflows.RecordOutcomeInput) error {
+			s.recorded = append(s.recorded, in.Outcomes...)
+			return nil
+		}).Maybe()
+	s.env.OnActivity(workflows.ActMarkSyncing, mock.Anything, mock.Anything).Return(nil).Maybe()
+}
+
+func (s *WorkflowSuite) AfterTest(_, _ string) { s.env.AssertExpectations(s.T()) }
+
+func appErr(errType string) error {
+	return temporal.NewNonRetryableApplicationError("from QBO", errType, nil)
+}
+
+func (s *WorkflowSuite) TestImportBringsEveryListAndLinksTheConnectingUser() {
+	s.env.OnActivity(workflows.ActImportIncomeAccounts, mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 2}, nil).Once()
+	s.env.OnActivity(workflows.ActImportCustomers, mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 2500}, nil).Once()
+	s.env.OnActivity(workflows.ActImportServices, mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 3}, nil).Once()
+	s.env.OnActivity(workflows.ActLinkConnectingUser, mock.Anything, workflows.LinkUserInput{AccountID: 1, RealmID: "r", UserID: 9}).Return(true, nil).Once()
+	s.env.ExecuteWorkflow(workflows.Import, workflows.ImportInput{AccountID: 1, RealmID: "r", ConnectingUserID: 9})
+	s.True(s.env.IsWorkflowCompleted())
+	s.NoError(s.env.GetWorkflowError())
+	var res workflows.ImportResult
+	s.NoError(s.env.GetWorkflowResult(&res))
+	s.Equal(workflows.ImportResult{IncomeAccounts: 2, Customers: 2500, Services: 3, UserLinked: true,
+		Message: "Imported 2500 customers, 3 services and 2 income accounts from QuickBooks."}, res)
+}
+
+func (s *WorkflowSuite) TestImportWithRevokedGrantFailsWithoutRetrying() {
+	s.env.OnActivity(workflows.ActImportIncomeAccounts, mock.Anything, mock.Anything).Return(workflows.ImportListResult{}, appErr(workflows.ErrTypeNeedsReconnect)).Once()
+	s.env.ExecuteWorkflow(workflows.Import, workflows.ImportInput{AccountID: 1, RealmID: "r"})
+	var ae *temporal.ApplicationError
+	s.True(errors.As(s.env.GetWorkflowError(), &ae))
+	s.Equal(workflows.ErrTypeNeedsReconnect, ae.Type())
+}
+
+// mockHappyCards wires activities for cards that all sync.
+func (s *WorkflowSuite) mockHappyCards(refs func([]int64) []workflows.TimeCardRef) (pushed *[][]workflows.TimeActivityOp) {
+	var batches [][]workflows.TimeActivityOp
+	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, workflows.CheckPlanInput{AccountID: 1, NeedTime: true}).Return(
+		workflows.ConnectionInfo{AccountID: 1, RealmID: "r", CanSyncTime: true}, nil)
+	s.env.OnActivity(workflows.ActLoadTimeCards, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) { return refs(in.CardIDs), nil })
+	for _, n := range []string{workflows.ActEnsureEmployee, workflows.ActEnsureCustomer, workflows.ActEnsureService} {
+		s.env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "1"}, nil).Maybe()
+	}
+	s.env.OnActivity(workflows.ActPrepareTimeActivity, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in workflows.PrepareInput) ([]workflows.TimeActivityOp, error) {
+			ops := make([]workflows.TimeActivityOp, len(in.IDs))
+			for i, id := range in.IDs {
+				ops[i] = workflows.TimeActivityOp{CardID: id, Version: 1, Op: workflows.OpCreate}
+			}
+			return ops, nil
+		})
+	s.env.OnActivity(workflows.ActPushTimeActivities, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in workflows.PushTimeActivitiesInput) ([]workflows.Outcome, error) {
+			batches = append(batches, in.Ops)
+			out := make([]workflows.Outcome, len(in.Ops))
+			for i, op := range in.Ops {
+				out[i] = workflows.Outcome{Object: workflows.ObjectRef{Type: "time_card", ID: op.CardID}, Succeeded: true}
+			}
+			return out, nil
+		})
+	return &batches
+}
+
+func simpleRefs(ids []int64) []workflows.TimeCardRef {
+	out := make([]workflows.TimeCardRef, len(ids))
+	for i, id := range ids {
+		out[i] = workflows.TimeCardRef{CardID: id, UserID: 1, CustomerID: 2, ServiceID: 3}
+	}
+	return out
+}
+
+func (s *WorkflowSuite) progress() workflows.Progress {
+	v, err := s.env.QueryWorkflow(workflows.QueryProgress)
+	s.Require().NoError(err)
+	var p workflows.Progress
+	s.Require().NoError(v.Get(&p))
+	return p
+}
+
+func (s *WorkflowSuite) TestOverlappingSelectionsSyncEachCardOnceInBatchesOfThirty() {
+	batches := s.mockHappyCards(simpleRefs)
+	ids := func(from, to int64) []int64 {
+		var out []int64
+		for i := from; i <= to; i++ {
+			out = append(out, i)
+		}
+		return out
+	}
+	// A second selection overlapping the first arrives while the first is queued.
+	s.env.RegisterDelayedCallback(func() {
+		s.env.SignalWorkflow(workflows.SignalSyncTimeCards, workflows.SyncTimeCardsRequest{CardIDs: ids(20, 45)})
+	}, 0)
+	s.env.ExecuteWorkflow(workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: 1, Pending: ids(1, 40)})
+	s.NoError(s.env.GetWorkflowError())
+	seen := map[int64]int{}
+	for _, b := range *batches {
+		s.LessOrEqual(len(b), workflows.BatchSize)
+		for _, op := range b {
+			seen[op.CardID]++
+		}
+	}
+	s.Len(seen, 45)
+	for id, n := range seen {
+		s.Equalf(1, n, "card %d synced %d times", id, n)
+	}
+	p := s.progress()
+	s.Equal(45, p.Total)
+	s.Equal(45, p.Done)
+	s.Equal(0, p.Failed)
+}
+
+func (s *WorkflowSuite) TestBatchRequestIDIsFixedByItsMembers() {
+	a := workflows.BatchRequestID("r", []string{"create:1:1", "update:2:3"})
+	s.Equal(a, workflows.BatchRequestID("r", []string{"update:2:3", "create:1:1"}))
+	s.NotEqual(a, workflows.BatchRequestID("r", []string{"create:1:1", "update:2:4"}))
+	s.NotEqual(a, workflows.BatchRequestID("r2", []string{"create:1:1", "update:2:3"}))
+	s.LessOrEqual(len(a), 36)
+}
+
+func (s *WorkflowSuite) TestSimpleStartFailsEveryCardWithThePlanMessageBeforeWriting() {
+	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{}, appErr(workflows.ErrTypePlan)).Once()
+	s.env.ExecuteWorkflow(workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: 1, Pending: []int64{1, 2, 3}})
+	s.NoError(s.env.GetWorkflowError())
+	s.Len(s.recorded, 3)
+	for _, o := range s.recorded {
+		s.Equal(workflows.MsgPlan, o.Message)
+		s.Equal(workflows.ErrTypePlan, o.ErrorType)
+	}
+	s.env.AssertNotCalled(s.T(), workflows.ActPushTimeActivities, mock.Anything, mock.Anything)
+}
+
+func (s *WorkflowSuite) TestRevokedGrantFailsRemainingCardsWithReconnect() {
+	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r", CanSyncTime: true}, nil)
+	s.env.OnActivity(workflows.ActLoadTimeCards, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) { return simpleRefs(in.CardIDs), nil })
+	s.env.OnActivity(workflows.ActEnsureEmployee, mock.Anything, mock.Anything).Return(workflows.EnsureResult{}, appErr(workflows.ErrTypeNeedsReconnect))
+	s.env.ExecuteWorkflow(workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: 1, Pending: []int64{1, 2}})
+	s.NoError(s.env.GetWorkflowError())
+	s.Len(s.recorded, 2)
+	for _, o := range s.recorded {
+		s.Equal(workflows.MsgReconnect, o.Message)
+	}
+}
+
+func (s *WorkflowSuite) TestOneFailingCustomerBlocksOnlyItsCards() {
+	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r", CanSyncTime: true}, nil)
+	s.env.OnActivity(workflows.ActLoadTimeCards, mock.Anything, mock.Anything).Return([]workflows.TimeCardRef{
+		{CardID: 1, UserID: 1, CustomerID: 10, ServiceID: 3}, {CardID: 2, UserID: 1, CustomerID: 20, ServiceID: 3}}, nil)
+	s.env.OnActivity(workflows.ActEnsureEmployee, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "5"}, nil)
+	s.env.OnActivity(workflows.ActEnsureService, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "6"}, nil)
+	s.env.OnActivity(workflows.ActEnsureCustomer, mock.Anything, workflows.EnsureInput{AccountID: 1, RealmID: "r", ObjectID: 10}).Return(
+		workflows.EnsureResult{}, temporal.NewNonRetryableApplicationError(`"Acme" is inactive in QuickBooks`, workflows.ErrTypeValidation, nil))
+	s.env.OnActivity(workflows.ActEnsureCustomer, mock.Anything, workflows.EnsureInput{AccountID: 1, RealmID: "r", ObjectID: 20}).Return(workflows.EnsureResult{QBOID: "7"}, nil)
+	s.env.OnActivity(workflows.ActPrepareTimeActivity, mock.Anything, workflows.PrepareInput{AccountID: 1, RealmID: "r", IDs: []int64{2}}).Return(
+		[]workflows.TimeActivityOp{{CardID: 2, Version: 1, Op: workflows.OpCreate}}, nil).Once()
+	s.env.OnActivity(workflows.ActPushTimeActivities, mock.Anything, mock.Anything).Return(
+		[]workflows.Outcome{{Object: workflows.ObjectRef{Type: "time_card", ID: 2}, Succeeded: true}}, nil).Once()
+	s.env.ExecuteWorkflow(workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: 1, Pending: []int64{1, 2}})
+	s.NoError(s.env.GetWorkflowError())
+	s.Require().Len(s.recorded, 1)
+	s.Equal(int64(1), s.recorded[0].Object.ID)
+	s.Contains(s.recorded[0].Message, `Customer: "Acme" is inactive in QuickBooks`)
+	p := s.progress()
+	s.Equal(2, p.Done)
+	s.Equal(1, p.Failed)
+}
+
+func (s *WorkflowSuite) TestLongSyncContinuesAsNewCarryingPendingCards() {
+	s.mockHappyCards(simpleRefs)
+	var pending []int64
+	for i := int64(1); i <= 700; i++ {
+		pending = append(pending, i)
+	}
+	s.env.ExecuteWorkflow(workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: 1, Pending: pending})
+	var can *workflow.ContinueAsNewError
+	s.Require().True(errors.As(s.env.GetWorkflowError(), &can), "got %v", s.env.GetWorkflowError())
+	s.Equal("TimeCardSync", can.WorkflowType.Name)
+}
+
+func (s *WorkflowSuite) TestIdleSyncEndsAfterWaitingForMoreSelections() {
+	s.mockHappyCards(simpleRefs)
+	s.env.RegisterDelayedCallback(func() {
+		s.env.SignalWorkflow(workflows.SignalSyncTimeCards, workflows.SyncTimeCardsRequest{CardIDs: []int64{7}})
+	}, 10*time.Second)
+	s.env.ExecuteWorkflow(workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: 1, Pending: []int64{1}})
+	s.NoError(s.env.GetWorkflowError())
+	s.Equal(2, s.progress().Done)
+}
+
+func (s *WorkflowSuite) TestInvoiceSyncEnsuresCustomerAndServicesThenPushesOnce() {
+	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, workflows.CheckPlanInput{AccountID: 1}).Return(workflows.ConnectionInfo{RealmID: "r"}, nil).Once()
+	s.env.OnActivity(workflows.ActLoadInvoice, mock.Anything, mock.Anything).Return(workflows.InvoiceRef{InvoiceID: 5, CustomerID: 2, ServiceIDs: []int64{3, 4}, Number: "1001"}, nil)
+	s.env.OnActivity(workflows.ActEnsureCustomer, mock.Anything, workflows.EnsureInput{AccountID: 1, RealmID: "r", ObjectID: 2}).Return(workflows.EnsureResult{QBOID: "8"}, nil).Once()
+	s.env.OnActivity(workflows.ActEnsureService, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "9"}, nil).Twice()
+	s.env.OnActivity(workflows.ActPrepareInvoice, mock.Anything, mock.Anything).Return(workflows.InvoiceOp{InvoiceID: 5, Version: 3, Op: workflows.OpCreate}, nil)
+	var gotID string
+	s.env.OnActivity(workflows.ActPushInvoice, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in workflows.PushInvoiceInput) (workflows.Outcome, error) {
+			gotID = in.RequestID
+			return workflows.Outcome{Object: workflows.ObjectRef{Type: "invoice", ID: 5}, Succeeded: true}, nil
+		}).Once()
+	s.env.ExecuteWorkflow(workflows.InvoiceSync, workflows.InvoiceSyncInput{AccountID: 1, InvoiceID: 5})
+	s.NoError(s.env.GetWorkflowError())
+	s.Equal(workflows.RequestID("r", "invoice", "5", "3", "create"), gotID)
+	var res workflows.InvoiceSyncResult
+	s.NoError(s.env.GetWorkflowResult(&res))
+	s.True(res.Outcome.Succeeded)
+}
+
+func (s *WorkflowSuite) TestVoidedInvoiceSkipsEnsuringAndVoidsInQBO() {
+	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r"}, nil)
+	s.env.OnActivity(workflows.ActLoadInvoice, mock.Anything, mock.Anything).Return(workflows.InvoiceRef{InvoiceID: 5, CustomerID: 2, Void: true}, nil)
+	s.env.OnActivity(workflows.ActPrepareInvoice, mock.Anything, mock.Anything).Return(workflows.InvoiceOp{InvoiceID: 5, Version: 4, Op: workflows.OpVoid, QBOID: "12"}, nil)
+	s.env.OnActivity(workflows.ActPushInvoice, mock.Anything, mock.Anything).Return(workflows.Outcome{Succeeded: true}, nil).Once()
+	s.env.ExecuteWorkflow(workflows.InvoiceSync, workflows.InvoiceSyncInput{AccountID: 1, InvoiceID: 5})
+	s.NoError(s.env.GetWorkflowError())
+	s.env.AssertNotCalled(s.T(), workflows.ActEnsureCustomer, mock.Anything, mock.Anything)
+}
+
+func (s *WorkflowSuite) TestInvoiceSyncInactiveCustomerIsRecordedWithQBOsReason() {
+	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r"}, nil)
+	s.env.OnActivity(workflows.ActLoadInvoice, mock.Anything, mock.Anything).Return(workflows.InvoiceRef{InvoiceID: 5, CustomerID: 2}, nil)
+	s.env.OnActivity(workflows.ActEnsureCustomer, mock.Anything, mock.Anything).Return(workflows.EnsureResult{},
+		temporal.NewNonRetryableApplicationError("Customer \"Acme\" was made inactive in QuickBooks", workflows.ErrTypeDeletedInQBO, nil))
+	s.env.ExecuteWorkflow(workflows.InvoiceSync, workflows.InvoiceSyncInput{AccountID: 1, InvoiceID: 5})
+	s.NoError(s.env.GetWorkflowError())
+	s.Require().Len(s.recorded, 1)
+	s.Equal(workflows.ErrTypeDeletedInQBO, s.recorded[0].ErrorType)
+	s.Contains(s.recorded[0].Message, "inactive")
+}
