@@ -52,7 +52,7 @@ func InvoiceSync(ctx workflow.Context, in InvoiceSyncInput) (InvoiceSyncResult, 
 	}
 	_ = workflow.UpsertTypedSearchAttributes(ctx, AttrRealm.ValueSet(conn.RealmID))
 	var ref InvoiceRef
-	if err := workflow.ExecuteActivity(lctx, ActLoadInvoice, LoadInvoiceInput{AccountID: in.AccountID, InvoiceID: in.InvoiceID}).Get(ctx, &ref); err != nil {
+	if err := workflow.ExecuteActivity(lctx, ActLoadInvoice, LoadInvoiceInput(in)).Get(ctx, &ref); err != nil {
 		return fail(err)
 	}
 	if !ref.Deleted && !ref.Void {

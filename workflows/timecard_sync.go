@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"sort"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -216,12 +215,8 @@ func (s *timeCardSync) syncBatch(ctx workflow.Context, batch []int64) {
 	failedDeps := map[int64]string{} // card -> message
 	var stop string
 	var stopType string
-	ensure := func(activity, what string, ids map[int64][]int64) {
-		keys := make([]int64, 0, len(ids))
-		for id := range ids {
-			keys = append(keys, id)
-		}
-		sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	ensure := func(activity, what string, d *dependents) {
+		keys, ids := d.order, d.cards
 		futures := make([]workflow.Future, len(keys))
 		for i, id := range keys {
 			futures[i] = workflow.ExecuteActivity(qctx, activity, EnsureInput{AccountID: s.accountID, RealmID: realm, ObjectID: id})
@@ -240,14 +235,14 @@ func (s *timeCardSync) syncBatch(ctx workflow.Context, batch []int64) {
 			}
 		}
 	}
-	users, customers, services := map[int64][]int64{}, map[int64][]int64{}, map[int64][]int64{}
+	users, customers, services := newDependents(), newDependents(), newDependents()
 	for _, r := range refs {
 		if r.Deleted {
 			continue
 		}
-		users[r.UserID] = append(users[r.UserID], r.CardID)
-		customers[r.CustomerID] = append(customers[r.CustomerID], r.CardID)
-		services[r.ServiceID] = append(services[r.ServiceID], r.CardID)
+		users.add(r.UserID, r.CardID)
+		customers.add(r.CustomerID, r.CardID)
+		services.add(r.ServiceID, r.CardID)
 	}
 	ensure(ActEnsureEmployee, "Employee", users)
 	if stop == "" {
@@ -307,4 +302,20 @@ func (s *timeCardSync) syncBatch(ctx workflow.Context, batch []int64) {
 			s.progress.Failed++
 		}
 	}
+}
+
+// dependents maps a user, customer or service to the cards that need it, keeping the
+// order objects were first seen in so the workflow replays identically.
+type dependents struct {
+	order []int64
+	cards map[int64][]int64
+}
+
+func newDependents() *dependents { return &dependents{cards: map[int64][]int64{}} }
+
+func (d *dependents) add(object, card int64) {
+	if _, seen := d.cards[object]; !seen {
+		d.order = append(d.order, object)
+	}
+	d.cards[object] = append(d.cards[object], card)
 }

@@ -87,7 +87,9 @@ func InvoiceSyncID(accountID, invoiceID int64) string {
 func ImportID(accountID int64) string { return fmt.Sprintf("import/%d", accountID) }
 
 // ResyncID is the id of a re-sync of a scope ("customers", "invoice-7", …).
-func ResyncID(accountID int64, scope string) string { return fmt.Sprintf("resync/%d/%s", accountID, scope) }
+func ResyncID(accountID int64, scope string) string {
+	return fmt.Sprintf("resync/%d/%s", accountID, scope)
+}
 
 // ScheduleID is the id of an account's scheduled re-sync.
 func ScheduleID(accountID int64) string { return fmt.Sprintf("scheduled-resync/%d", accountID) }

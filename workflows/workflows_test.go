@@ -31,7 +31,9 @@ func registerPlaceholders(env *testsuite.TestWorkflowEnvironment) {
 		reg(n, func(context.Context, workflows.EnsureInput) (workflows.EnsureResult, error) { panic("mock me") })
 	}
 	reg(workflows.ActPrepareTimeActivity, func(context.Context, workflows.PrepareInput) ([]workflows.TimeActivityOp, error) { panic("mock me") })
-	reg(workflows.ActPushTimeActivities, func(context.Context, workflows.PushTimeActivitiesInput) ([]workflows.Outcome, error) { panic("mock me") })
+	reg(workflows.ActPushTimeActivities, func(context.Context, workflows.PushTimeActivitiesInput) ([]workflows.Outcome, error) {
+		panic("mock me")
+	})
 	reg(workflows.ActRecordSyncOutcome, func(context.Context, workflows.RecordOutcomeInput) error { panic("mock me") })
 	reg(workflows.ActLoadInvoice, func(context.Context, workflows.LoadInvoiceInput) (workflows.InvoiceRef, error) { panic("mock me") })
 	reg(workflows.ActPrepareInvoice, func(context.Context, workflows.PrepareInput) (workflows.InvoiceOp, error) { panic("mock me") })
@@ -97,7 +99,9 @@ func (s *WorkflowSuite) mockHappyCards(refs func([]int64) []workflows.TimeCardRe
 	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, workflows.CheckPlanInput{AccountID: 1, NeedTime: true}).Return(
 		workflows.ConnectionInfo{AccountID: 1, RealmID: "r", CanSyncTime: true}, nil)
 	s.env.OnActivity(workflows.ActLoadTimeCards, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) { return refs(in.CardIDs), nil })
+		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) {
+			return refs(in.CardIDs), nil
+		})
 	for _, n := range []string{workflows.ActEnsureEmployee, workflows.ActEnsureCustomer, workflows.ActEnsureService} {
 		s.env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "1"}, nil).Maybe()
 	}
@@ -192,7 +196,9 @@ func (s *WorkflowSuite) TestSimpleStartFailsEveryCardWithThePlanMessageBeforeWri
 func (s *WorkflowSuite) TestRevokedGrantFailsRemainingCardsWithReconnect() {
 	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r", CanSyncTime: true}, nil)
 	s.env.OnActivity(workflows.ActLoadTimeCards, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) { return simpleRefs(in.CardIDs), nil })
+		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) {
+			return simpleRefs(in.CardIDs), nil
+		})
 	s.env.OnActivity(workflows.ActEnsureEmployee, mock.Anything, mock.Anything).Return(workflows.EnsureResult{}, appErr(workflows.ErrTypeNeedsReconnect))
 	s.env.ExecuteWorkflow(workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: 1, Pending: []int64{1, 2}})
 	s.NoError(s.env.GetWorkflowError())

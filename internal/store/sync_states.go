@@ -223,3 +223,19 @@ func (s *Store) ListChangedObjects(ctx context.Context, accountID int64, realmID
 	}
 	return ids, nil
 }
+
+// MarkQueued shows objects as syncing the moment a person asks for a sync, before the
+// workflow picks them up.
+func (s *Store) MarkQueued(ctx context.Context, accountID int64, objectType string, ids []int64, workflowID string) error {
+	return s.MarkSyncing(ctx, accountID, objectType, ids, SyncRun{WorkflowID: workflowID})
+}
+
+// Unqueue marks queued objects failed when their sync could not be started.
+func (s *Store) Unqueue(ctx context.Context, accountID int64, objectType string, ids []int64, message string) error {
+	for _, id := range ids {
+		if err := s.RecordSyncFailure(ctx, accountID, objectType, id, "NotStarted", message, SyncRun{Kind: objectType}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,154 @@
+// Package syncs is the client side of Hoursync's workflows: the server calls it to
+// start, feed and watch syncs, and to manage each account's Temporal Schedules. Every
+// start sets the search attributes (account, realm, kind) and a memo an operator reads
+// in the Temporal UI.
+package syncs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"hoursync/workflows"
+)
+
+// Marker records, before a workflow picks them up, that objects are queued for a sync,
+// so the person sees "syncing" the moment they click.
+// If the start then fails, Unqueue records the failure on them instead.
+type Marker interface {
+	MarkQueued(ctx context.Context, accountID int64, objectType string, ids []int64, workflowID string) error
+	Unqueue(ctx context.Context, accountID int64, objectType string, ids []int64, message string) error
+}
+
+// Starter starts and signals sync workflows.
+type Starter struct {
+	client    client.Client
+	taskQueue string
+	marker    Marker
+}
+
+// New returns a Starter on the task queue; marker may be nil.
+func New(c client.Client, taskQueue string, marker Marker) *Starter {
+	return &Starter{client: c, taskQueue: taskQueue, marker: marker}
+}
+
+// Started identifies a workflow run a sync action started or joined.
+type Started struct {
+	WorkflowID string `json:"workflow_id"`
+	RunID      string `json:"run_id"`
+}
+
+func (s *Starter) options(id string, accountID int64, realmID, kind, memo string) client.StartWorkflowOptions {
+	attrs := []temporal.SearchAttributeUpdate{
+		workflows.AttrAccount.ValueSet(strconv.FormatInt(accountID, 10)),
+		workflows.AttrKind.ValueSet(kind),
+	}
+	if realmID != "" {
+		attrs = append(attrs, workflows.AttrRealm.ValueSet(realmID))
+	}
+	return client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                s.taskQueue,
+		TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
+		Memo:                     map[string]any{"description": memo},
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	}
+}
+
+// SyncTimeCards feeds cards into the account's one time-card sync, starting it if it is
+// not running (signal-with-start), so overlapping selections never sync a card twice.
+func (s *Starter) SyncTimeCards(ctx context.Context, accountID int64, cardIDs []int64) (Started, error) {
+	if len(cardIDs) == 0 {
+		return Started{}, errors.New("syncs: no time cards selected")
+	}
+	id := workflows.TimeCardSyncID(accountID)
+	if s.marker != nil {
+		if err := s.marker.MarkQueued(ctx, accountID, "time_card", cardIDs, id); err != nil {
+			return Started{}, fmt.Errorf("syncs: mark time cards queued: %w", err)
+		}
+	}
+	opts := s.options(id, accountID, "", workflows.KindTimeCards,
+		fmt.Sprintf("Time-card sync of account %d: every selection of the account's time cards goes through this workflow.", accountID))
+	run, err := s.client.SignalWithStartWorkflow(ctx, id, workflows.SignalSyncTimeCards,
+		workflows.SyncTimeCardsRequest{CardIDs: cardIDs}, opts, workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: accountID})
+	if err != nil {
+		s.unqueue(ctx, accountID, "time_card", cardIDs)
+		return Started{}, fmt.Errorf("syncs: start time-card sync: %w", err)
+	}
+	return Started{WorkflowID: id, RunID: run.GetRunID()}, nil
+}
+
+// SyncInvoice starts an invoice's sync; a second click while it runs joins that run.
+func (s *Starter) SyncInvoice(ctx context.Context, accountID, invoiceID int64) (Started, error) {
+	id := workflows.InvoiceSyncID(accountID, invoiceID)
+	if s.marker != nil {
+		if err := s.marker.MarkQueued(ctx, accountID, "invoice", []int64{invoiceID}, id); err != nil {
+			return Started{}, fmt.Errorf("syncs: mark invoice queued: %w", err)
+		}
+	}
+	opts := s.options(id, accountID, "", workflows.KindInvoice, fmt.Sprintf("Sync of invoice %d of account %d.", invoiceID, accountID))
+	run, err := s.client.ExecuteWorkflow(ctx, opts, workflows.InvoiceSync, workflows.InvoiceSyncInput{AccountID: accountID, InvoiceID: invoiceID})
+	if err != nil {
+		s.unqueue(ctx, accountID, "invoice", []int64{invoiceID})
+		return Started{}, fmt.Errorf("syncs: start invoice sync: %w", err)
+	}
+	return Started{WorkflowID: id, RunID: run.GetRunID()}, nil
+}
+
+func (s *Starter) unqueue(ctx context.Context, accountID int64, objectType string, ids []int64) {
+	if s.marker != nil {
+		_ = s.marker.Unqueue(ctx, accountID, objectType, ids, "The sync could not be started; try again in a minute.")
+	}
+}
+
+// StartImport imports the company's customers, services and income accounts and links
+// the connecting user (zero for none).
+func (s *Starter) StartImport(ctx context.Context, accountID int64, realmID string, connectingUserID int64, reason string) (Started, error) {
+	id := workflows.ImportID(accountID)
+	opts := s.options(id, accountID, realmID, workflows.KindImport,
+		fmt.Sprintf("Import of QuickBooks customers, services and income accounts into account %d (%s).", accountID, reason))
+	run, err := s.client.ExecuteWorkflow(ctx, opts, workflows.Import,
+		workflows.ImportInput{AccountID: accountID, RealmID: realmID, ConnectingUserID: connectingUserID, Reason: reason})
+	if err != nil {
+		return Started{}, fmt.Errorf("syncs: start import: %w", err)
+	}
+	return Started{WorkflowID: id, RunID: run.GetRunID()}, nil
+}
+
+// Status is a workflow's state as the UI shows it while polling.
+type Status struct {
+	WorkflowID string             `json:"workflow_id"`
+	Running    bool               `json:"running"`
+	Status     string             `json:"status"`
+	Progress   workflows.Progress `json:"progress"`
+}
+
+// ErrUnknownWorkflow means no workflow has that id.
+var ErrUnknownWorkflow = errors.New("syncs: unknown workflow")
+
+// Progress answers a running (or finished) sync's progress.
+func (s *Starter) Progress(ctx context.Context, workflowID string) (Status, error) {
+	desc, err := s.client.DescribeWorkflowExecution(ctx, workflowID, "")
+	if err != nil {
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			return Status{}, ErrUnknownWorkflow
+		}
+		return Status{}, fmt.Errorf("syncs: describe %s: %w", workflowID, err)
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	st := Status{WorkflowID: workflowID, Status: info.GetStatus().String(),
+		Running: info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING}
+	v, err := s.client.QueryWorkflow(ctx, workflowID, "", workflows.QueryProgress)
+	if err == nil {
+		_ = v.Get(&st.Progress)
+	}
+	return st, nil
+}
