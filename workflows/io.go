@@ -189,3 +189,29 @@ type PushInvoiceInput struct {
 	RequestID string    `json:"request_id"`
 	Op        InvoiceOp `json:"op"`
 }
+
+// ChangedObjects lists what changed locally since it last synced to the realm.
+type ChangedObjects struct {
+	Customers []int64 `json:"customers"`
+	Services  []int64 `json:"services"`
+	TimeCards []int64 `json:"time_cards"`
+	Invoices  []int64 `json:"invoices"`
+}
+
+// FeedInput hands objects to their own sync workflows (the account's TimeCardSync,
+// each invoice's InvoiceSync), so a re-sync never races them.
+type FeedInput struct {
+	AccountID int64   `json:"account_id"`
+	TimeCards []int64 `json:"time_cards"`
+	Invoices  []int64 `json:"invoices"`
+}
+
+// FeedResult names the workflows that took the objects on.
+type FeedResult struct {
+	WorkflowIDs []string `json:"workflow_ids"`
+}
+
+// AccountInput names an account.
+type AccountInput struct {
+	AccountID int64 `json:"account_id"`
+}

@@ -31,6 +31,7 @@ type Starter struct {
 	client    client.Client
 	taskQueue string
 	marker    Marker
+	intervals Intervals
 }
 
 // New returns a Starter on the task queue; marker may be nil.

@@ -1,0 +1,131 @@
+package workflows
+
+import (
+	"fmt"
+
+	"go.temporal.io/sdk/workflow"
+)
+
+// Names of the activities of the re-sync, keep-alive and disconnect workflows.
+const (
+	ActFeedSyncs = "FeedSyncs"
+)
+
+// Re-sync scopes.
+const (
+	ScopeCustomers = "customers"
+	ScopeChanged   = "changed"
+)
+
+// ResyncInput asks for a re-sync of a scope of an account.
+type ResyncInput struct {
+	AccountID int64  `json:"account_id"`
+	Scope     string `json:"scope"`
+}
+
+// ResyncResult says what the re-sync did.
+type ResyncResult struct {
+	Import          ImportResult `json:"import"`
+	PushedCustomers int          `json:"pushed_customers"`
+	PushedServices  int          `json:"pushed_services"`
+	Fed             FeedResult   `json:"fed"`
+	Failed          int          `json:"failed"`
+	Message         string       `json:"message"`
+}
+
+// Resync re-imports the company's lists (customers, services, income accounts) and
+// pushes local edits of customers and services back to QBO. With scope "changed" (the
+// scheduled re-sync) it also hands every time card and invoice changed since its last
+// sync to their own sync workflows.
+func Resync(ctx workflow.Context, in ResyncInput) (ResyncResult, error) {
+	var res ResyncResult
+	progress := Progress{Message: "Re-syncing with QuickBooks", Current: "connection"}
+	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) { return progress, nil }); err != nil {
+		return res, err
+	}
+	lctx := localActivity(ctx)
+	qctx := qboActivity(ctx, shortActivityTimeout)
+	var conn ConnectionInfo
+	if err := workflow.ExecuteActivity(qctx, ActCheckPlan, CheckPlanInput{AccountID: in.AccountID}).Get(ctx, &conn); err != nil {
+		errType, msg := failureOf(err)
+		progress.Message = msg
+		if errType == ErrTypeNotConnected {
+			// A schedule of a disconnected account has nothing to do.
+			res.Message = msg
+			return res, nil
+		}
+		return res, err
+	}
+	_ = workflow.UpsertTypedSearchAttributes(ctx, AttrRealm.ValueSet(conn.RealmID))
+
+	progress.Current = "import"
+	child := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID: fmt.Sprintf("%s/import", workflow.GetInfo(ctx).WorkflowExecution.ID),
+	})
+	if err := workflow.ExecuteChildWorkflow(child, Import, ImportInput{AccountID: in.AccountID, RealmID: conn.RealmID,
+		Reason: "re-sync " + in.Scope}).Get(ctx, &res.Import); err != nil {
+		return res, err
+	}
+
+	progress.Current = "local changes"
+	var changed ChangedObjects
+	if err := workflow.ExecuteActivity(lctx, ActListChanged, ConnectionRef{AccountID: in.AccountID, RealmID: conn.RealmID}).Get(ctx, &changed); err != nil {
+		return res, err
+	}
+	push := func(activity, objectType string, ids []int64) int {
+		pushed := 0
+		for _, id := range ids {
+			err := workflow.ExecuteActivity(qctx, activity, EnsureInput{AccountID: in.AccountID, RealmID: conn.RealmID, ObjectID: id}).Get(ctx, nil)
+			if err != nil {
+				errType, msg := failureOf(err)
+				res.Failed++
+				_ = workflow.ExecuteActivity(lctx, ActRecordSyncOutcome, RecordOutcomeInput{AccountID: in.AccountID, Kind: KindResync,
+					Outcomes: []Outcome{{Object: ObjectRef{Type: objectType, ID: id}, ErrorType: errType, Message: msg}}}).Get(ctx, nil)
+				continue
+			}
+			pushed++
+		}
+		return pushed
+	}
+	res.PushedCustomers = push(ActEnsureCustomer, "customer", changed.Customers)
+	res.PushedServices = push(ActEnsureService, "service", changed.Services)
+	if in.Scope == ScopeChanged && (len(changed.TimeCards) > 0 || len(changed.Invoices) > 0) {
+		progress.Current = "time cards and invoices"
+		if err := workflow.ExecuteActivity(lctx, ActFeedSyncs, FeedInput{AccountID: in.AccountID,
+			TimeCards: changed.TimeCards, Invoices: changed.Invoices}).Get(ctx, &res.Fed); err != nil {
+			return res, err
+		}
+	}
+	res.Message = fmt.Sprintf("%s Pushed %d customer and %d service changes to QuickBooks.", res.Import.Message, res.PushedCustomers, res.PushedServices)
+	if n := len(res.Fed.WorkflowIDs); n > 0 {
+		res.Message += fmt.Sprintf(" Handed changed time cards and invoices to %d syncs.", n)
+	}
+	progress.Current, progress.Message = "", res.Message
+	return res, nil
+}
+
+// TokenKeepAlive refreshes a connection's tokens. A Schedule runs it daily for every
+// connection, even with re-sync off, so the refresh token never reaches its ~100-day
+// idle expiry.
+func TokenKeepAlive(ctx workflow.Context, in AccountInput) (string, error) {
+	var msg string
+	err := workflow.ExecuteActivity(qboActivity(ctx, shortActivityTimeout), ActRefreshTokens, in).Get(ctx, &msg)
+	if err != nil {
+		errType, m := failureOf(err)
+		if errType == ErrTypeNotConnected || errType == ErrTypeNeedsReconnect {
+			return m, nil
+		}
+		return "", err
+	}
+	return msg, nil
+}
+
+// Disconnect revokes the grant at Intuit, deletes the tokens and pauses the account's
+// schedules. Links stay, so reconnecting the same company never duplicates anything.
+func Disconnect(ctx workflow.Context, in AccountInput) error {
+	qctx := qboActivity(ctx, shortActivityTimeout)
+	if err := workflow.ExecuteActivity(qctx, ActDisconnect, in).Get(ctx, nil); err != nil {
+		return err
+	}
+	return workflow.ExecuteActivity(localActivity(ctx), ActPauseSchedules, in).Get(ctx, nil)
+}
