@@ -1,0 +1,170 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/activity"
+
+	"hoursync/internal/store"
+	"hoursync/workflows"
+)
+
+// company opens the account's QBO company, converting connection errors into the
+// application errors the workflows branch on.
+func (a *Activities) company(ctx context.Context, accountID int64) (Company, workflows.ConnectionInfo, error) {
+	c, info, err := a.QBO.Company(ctx, accountID)
+	if err != nil {
+		return nil, info, asTemporal("QuickBooks connection", err)
+	}
+	return c, info, nil
+}
+
+// CheckPlan reads the account's connection and, before any write, the company's plan:
+// with NeedTime, a company without time tracking is a non-retryable ErrTypePlan error.
+func (a *Activities) CheckPlan(ctx context.Context, in workflows.CheckPlanInput) (workflows.ConnectionInfo, error) {
+	c, info, err := a.company(ctx, in.AccountID)
+	if err != nil {
+		return info, err
+	}
+	plan, err := c.Plan(ctx)
+	if err != nil {
+		return info, asTemporal("QuickBooks plan", err)
+	}
+	info.Plan, info.CanSyncTime = plan.Name, plan.TimeTracking
+	if in.NeedTime && !plan.TimeTracking {
+		return info, permanent(workflows.ErrTypePlan, "%s", workflows.MsgPlan)
+	}
+	return info, nil
+}
+
+// ImportIncomeAccounts imports the company's active Income accounts.
+func (a *Activities) ImportIncomeAccounts(ctx context.Context, ref workflows.ConnectionRef) (workflows.ImportListResult, error) {
+	c, _, err := a.company(ctx, ref.AccountID)
+	if err != nil {
+		return workflows.ImportListResult{}, err
+	}
+	accounts, err := c.ListIncomeAccounts(ctx)
+	if err != nil {
+		return workflows.ImportListResult{}, asTemporal("income accounts", err)
+	}
+	var res workflows.ImportListResult
+	for _, acc := range accounts {
+		if _, err := a.Store.UpsertIncomeAccount(ctx, ref.AccountID, ref.RealmID, acc.ID, acc.Name, acc.Active); err != nil {
+			return res, err
+		}
+		res.Imported++
+	}
+	return res, nil
+}
+
+// ImportCustomers imports every customer, page by page, heartbeating as it goes.
+func (a *Activities) ImportCustomers(ctx context.Context, ref workflows.ConnectionRef) (workflows.ImportListResult, error) {
+	c, _, err := a.company(ctx, ref.AccountID)
+	if err != nil {
+		return workflows.ImportListResult{}, err
+	}
+	var res workflows.ImportListResult
+	err = c.EachCustomer(ctx, func(page []QBOCustomer) error {
+		for _, qc := range page {
+			_, outcome, err := a.Store.ImportCustomer(ctx, ref.AccountID, ref.RealmID, qc.ID, qc.SyncToken,
+				store.CustomerInput{DisplayName: qc.DisplayName, Email: qc.Email, Active: qc.Active})
+			if err != nil {
+				return fmt.Errorf("customer %q: %w", qc.DisplayName, err)
+			}
+			count(&res, outcome)
+		}
+		heartbeat(ctx, res.Imported)
+		return nil
+	})
+	return res, asTemporal("customers", err)
+}
+
+// ImportServices imports every Item of type Service.
+func (a *Activities) ImportServices(ctx context.Context, ref workflows.ConnectionRef) (workflows.ImportListResult, error) {
+	c, _, err := a.company(ctx, ref.AccountID)
+	if err != nil {
+		return workflows.ImportListResult{}, err
+	}
+	var res workflows.ImportListResult
+	err = c.EachServiceItem(ctx, func(page []QBOItem) error {
+		for _, it := range page {
+			_, outcome, err := a.Store.ImportService(ctx, ref.AccountID, ref.RealmID, it.ID, it.SyncToken,
+				store.ServiceInput{Name: it.Name, Description: it.Description, RateCents: it.UnitPriceCents, Active: it.Active})
+			if err != nil {
+				return fmt.Errorf("service %q: %w", it.Name, err)
+			}
+			count(&res, outcome)
+		}
+		heartbeat(ctx, res.Imported)
+		return nil
+	})
+	return res, asTemporal("services", err)
+}
+
+func count(res *workflows.ImportListResult, outcome store.ImportOutcome) {
+	res.Imported++
+	switch outcome {
+	case store.ImportCreated:
+		res.Created++
+	case store.ImportLinked:
+		res.Linked++
+	}
+}
+
+func heartbeat(ctx context.Context, details any) {
+	if activity.IsActivity(ctx) {
+		activity.RecordHeartbeat(ctx, details)
+	}
+}
+
+// sameName compares names as QBO and people do: trimmed, ignoring case.
+func sameName(a, b string) bool {
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+}
+
+func matchesEmployee(u store.User, e QBOEmployee) bool {
+	return sameName(u.FirstName, e.GivenName) && sameName(u.LastName, e.FamilyName) && sameName(u.Email, e.Email)
+}
+
+// LinkConnectingUser links the user who connected QBO to their QBO Employee (first
+// name, last name and e-mail). Only that user is imported; others are invited.
+func (a *Activities) LinkConnectingUser(ctx context.Context, in workflows.LinkUserInput) (bool, error) {
+	c, _, err := a.company(ctx, in.AccountID)
+	if err != nil {
+		return false, err
+	}
+	u, err := a.Store.GetUser(ctx, in.AccountID, in.UserID)
+	if err != nil {
+		return false, err
+	}
+	emps, err := c.ListEmployees(ctx)
+	if err != nil {
+		return false, asTemporal("employees", err)
+	}
+	for _, e := range emps {
+		if e.Active && matchesEmployee(u, e) {
+			return true, a.Store.RecordSyncSuccess(ctx, in.AccountID, store.ObjectUser, u.ID, store.SyncSuccess{
+				RealmID: in.RealmID, QBOID: e.ID, SyncToken: e.SyncToken, SyncedVersion: u.Version,
+				Message: "Linked to the QuickBooks employee " + u.FullName()}, run(ctx, workflows.KindImport))
+		}
+	}
+	return false, nil
+}
+
+// ListChangedObjects lists what changed locally since it last synced to the realm.
+func (a *Activities) ListChangedObjects(ctx context.Context, ref workflows.ConnectionRef) (workflows.ChangedObjects, error) {
+	var out workflows.ChangedObjects
+	var err error
+	for _, l := range []struct {
+		objectType string
+		into       *[]int64
+	}{{store.ObjectCustomer, &out.Customers}, {store.ObjectService, &out.Services},
+		{store.ObjectTimeCard, &out.TimeCards}, {store.ObjectInvoice, &out.Invoices}} {
+		if *l.into, err = a.Store.ListChangedObjects(ctx, ref.AccountID, ref.RealmID, l.objectType); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
