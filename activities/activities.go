@@ -27,14 +27,6 @@ type Activities struct {
 	QBO    CompanyClients
 	Syncs  Syncs
 	Logger *slog.Logger
-	Now    func() time.Time
-}
-
-func (a *Activities) now() time.Time {
-	if a.Now != nil {
-		return a.Now()
-	}
-	return time.Now()
 }
 
 func (a *Activities) logger(ctx context.Context) *slog.Logger {

@@ -92,6 +92,7 @@ func (a *Activities) PushTimeActivities(ctx context.Context, in workflows.PushTi
 		outcome.Succeeded, outcome.Message = true, msg
 		outcomes = append(outcomes, outcome)
 	}
+	a.logger(ctx).Info("time activities pushed", "account_id", in.AccountID, "realm_id", in.RealmID, "writes", len(in.Ops), "request_id", in.RequestID)
 	return outcomes, nil
 }
 
