@@ -153,3 +153,16 @@ func (s *Starter) Progress(ctx context.Context, workflowID string) (Status, erro
 	}
 	return st, nil
 }
+
+// FeedTimeCards hands cards to the account's time-card sync (for the scheduled
+// re-sync) and returns its workflow id.
+func (s *Starter) FeedTimeCards(ctx context.Context, accountID int64, cardIDs []int64) (string, error) {
+	st, err := s.SyncTimeCards(ctx, accountID, cardIDs)
+	return st.WorkflowID, err
+}
+
+// FeedInvoice starts (or joins) an invoice's sync and returns its workflow id.
+func (s *Starter) FeedInvoice(ctx context.Context, accountID, invoiceID int64) (string, error) {
+	st, err := s.SyncInvoice(ctx, accountID, invoiceID)
+	return st.WorkflowID, err
+}
