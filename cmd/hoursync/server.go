@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"hoursync/internal/config"
+	"hoursync/internal/store"
 )
 
 // runServer runs the web app and JSON API until ctx ends.
@@ -18,10 +19,19 @@ func runDev(ctx context.Context, cfg *config.Config, logger *slog.Logger) error 
 	if err := runMigrate(ctx, cfg, logger); err != nil {
 		return err
 	}
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	_, _, err = seedDemo(ctx, store.New(db), logger)
+	db.Close()
+	if err != nil {
+		return err
+	}
 	errc := make(chan error, 2)
 	go func() { errc <- runWorker(ctx, cfg, logger) }()
 	go func() { errc <- runServer(ctx, cfg, logger) }()
-	err := <-errc
+	err = <-errc
 	if err2 := <-errc; err == nil {
 		err = err2
 	}
