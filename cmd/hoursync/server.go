@@ -28,10 +28,14 @@ func runDev(ctx context.Context, cfg *config.Config, logger *slog.Logger) error 
 	if err != nil {
 		return err
 	}
+	// One process for both: when either stops, the other is stopped too.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	errc := make(chan error, 2)
 	go func() { errc <- runWorker(ctx, cfg, logger) }()
 	go func() { errc <- runServer(ctx, cfg, logger) }()
 	err = <-errc
+	cancel()
 	if err2 := <-errc; err == nil {
 		err = err2
 	}
