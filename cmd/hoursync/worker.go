@@ -24,17 +24,16 @@ func runWorker(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	metrics, closer := worker.NewMetricsHandler(reg)
 	defer closer.Close()
 
-	deps, err := openWorkerDeps(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer deps.Close()
-
 	c, err := worker.Dial(cfg.TemporalAddress, cfg.TemporalNamespace, logger, metrics)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	deps, err := openApp(ctx, cfg, logger, c)
+	if err != nil {
+		return err
+	}
+	defer deps.Close()
 	w, err := worker.New(c, worker.Options{
 		TaskQueue:               cfg.TemporalTaskQueue,
 		MaxConcurrentActivities: cfg.WorkerConcurrency,
