@@ -1,0 +1,62 @@
+package qboemu
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+)
+
+// decimal parses a JSON number (or a numeric string, which QBO also accepts)
+// exactly, without going through float64.
+func decimal(v any) (*big.Rat, bool) {
+	var s string
+	switch t := v.(type) {
+	case json.Number:
+		s = t.String()
+	case string:
+		s = strings.TrimSpace(t)
+	default:
+		return nil, false
+	}
+	if s == "" || len(s) > 64 {
+		return nil, false
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return nil, false
+	}
+	return r, true
+}
+
+// cents rounds r to cents, half away from zero ("half-up" as accountants
+// mean it: 0.125 → 0.13, -0.125 → -0.13).
+func cents(r *big.Rat) int64 {
+	x := new(big.Rat).Mul(r, big.NewRat(100, 1))
+	neg := x.Sign() < 0
+	if neg {
+		x.Neg(x)
+	}
+	x.Add(x, big.NewRat(1, 2))
+	q := new(big.Int).Quo(x.Num(), x.Denom())
+	if neg {
+		q.Neg(q)
+	}
+	return q.Int64()
+}
+
+// centsNumber renders cents as a JSON number with two decimals.
+func centsNumber(c int64) json.Number {
+	sign := ""
+	if c < 0 {
+		sign = "-"
+		c = -c
+	}
+	return json.Number(fmt.Sprintf("%s%d.%02d", sign, c/100, c%100))
+}
+
+// intNumber renders an integer as a JSON number.
+func intNumber(n int64) json.Number {
+	return json.Number(strconv.FormatInt(n, 10))
+}

@@ -1,0 +1,12 @@
+package qboemu
+
+// newAuthority, newLimiter and newNotifier pick the implementations behind
+// the emulator's small interfaces.
+
+func newAuthority(opts Options, _ *Emulator) (authority, error) {
+	return newTokenAuthority(opts.Now, opts.TimeScale), nil
+}
+
+func newLimiter(Options) limiter { return openLimiter{} }
+
+func newNotifier(Options) notifier { return silentNotifier{} }
