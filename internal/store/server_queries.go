@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// OAuthState is a pending Intuit authorization: sign in, App Store launch or connect.
+type OAuthState struct {
+	StateHash   string        `db:"state_hash"`
+	BrowserHash string        `db:"browser_hash"`
+	Kind        string        `db:"kind"`
+	AccountID   sql.NullInt64 `db:"account_id"`
+	UserID      sql.NullInt64 `db:"user_id"`
+	Nonce       string        `db:"nonce"`
+	CreatedAt   time.Time     `db:"created_at"`
+	ExpiresAt   time.Time     `db:"expires_at"`
+}
+
+// CreateOAuthState stores a pending authorization. accountID and userID are zero for
+// flows that start without a session.
+func (s *Store) CreateOAuthState(ctx context.Context, st OAuthState) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO oauth_states (state_hash, browser_hash, kind, account_id, user_id, nonce, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, st.StateHash, st.BrowserHash, st.Kind, st.AccountID, st.UserID, st.Nonce, st.ExpiresAt)
+	if err != nil {
+		return fmt.Errorf("store: create oauth state: %w", mapError(err))
+	}
+	// Expired states are useless; clearing them here keeps the table small without a job.
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM oauth_states WHERE expires_at < now() - interval '1 hour'`); err != nil {
+		return fmt.Errorf("store: clear oauth states: %w", mapError(err))
+	}
+	return nil
+}
+
+// ConsumeOAuthState deletes and returns the state with this hash: a state is usable
+// once, even when two callbacks race. An expired state is consumed and reported as
+// ErrNotFound.
+func (s *Store) ConsumeOAuthState(ctx context.Context, stateHash string) (OAuthState, error) {
+	var st OAuthState
+	err := s.db.GetContext(ctx, &st, `DELETE FROM oauth_states WHERE state_hash = $1
+		RETURNING state_hash, browser_hash, kind, account_id, user_id, nonce, created_at, expires_at`, stateHash)
+	if err != nil {
+		return OAuthState{}, fmt.Errorf("store: consume oauth state: %w", mapError(err))
+	}
+	if !st.ExpiresAt.After(s.now()) {
+		return OAuthState{}, fmt.Errorf("store: consume oauth state: expired: %w", ErrNotFound)
+	}
+	return st, nil
+}
+
+// RecordLoginFailure counts a failed sign-in against the scope ("ip" or "email") and key.
+func (s *Store) RecordLoginFailure(ctx context.Context, scope, key string) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO login_failures (scope, key) VALUES ($1, $2)`, scope, key); err != nil {
+		return fmt.Errorf("store: record login failure: %w", mapError(err))
+	}
+	return nil
+}
+
+// CountLoginFailures counts the failures of a scope and key since a moment.
+func (s *Store) CountLoginFailures(ctx context.Context, scope, key string, since time.Time) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM login_failures WHERE scope = $1 AND key = $2 AND created_at > $3`, scope, key, since)
+	if err != nil {
+		return 0, fmt.Errorf("store: count login failures: %w", mapError(err))
+	}
+	return n, nil
+}
+
+// ClearLoginFailures forgets an e-mail's failures after a successful sign-in, and
+// drops failures older than a day.
+func (s *Store) ClearLoginFailures(ctx context.Context, scope, key string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE (scope = $1 AND key = $2) OR created_at < now() - interval '1 day'`, scope, key); err != nil {
+		return fmt.Errorf("store: clear login failures: %w", mapError(err))
+	}
+	return nil
+}
+
+// ConnectionStatus is what a person sees of the account's QBO connection; never the
+// tokens.
+type ConnectionStatus struct {
+	RealmID       string        `db:"realm_id"`
+	CompanyName   string        `db:"company_name"`
+	Plan          string        `db:"plan"`
+	CanSyncTime   bool          `db:"can_sync_time"`
+	Status        string        `db:"status"`
+	StatusMessage string        `db:"status_message"`
+	ConnectedBy   sql.NullInt64 `db:"connected_by"`
+	ConnectedAt   time.Time     `db:"connected_at"`
+	UpdatedAt     time.Time     `db:"updated_at"`
+}
+
+// GetConnectionStatus returns the account's connection, or ErrNotFound when it never
+// connected.
+func (s *Store) GetConnectionStatus(ctx context.Context, accountID int64) (ConnectionStatus, error) {
+	var c ConnectionStatus
+	err := s.db.GetContext(ctx, &c, `SELECT realm_id, company_name, plan, can_sync_time, status, status_message,
+		connected_by, connected_at, updated_at FROM qbo_connections WHERE account_id = $1`, accountID)
+	if err != nil {
+		return ConnectionStatus{}, fmt.Errorf("store: get connection status: %w", mapError(err))
+	}
+	return c, nil
+}
+
+// FindAccountByRealm returns the account a QBO company is connected to (connected or
+// needing a reconnect), or ErrNotFound.
+func (s *Store) FindAccountByRealm(ctx context.Context, realmID string) (int64, error) {
+	var id int64
+	err := s.db.GetContext(ctx, &id, `SELECT account_id FROM qbo_connections WHERE realm_id = $1 AND status <> 'disconnected'`, realmID)
+	if err != nil {
+		return 0, fmt.Errorf("store: find account by realm: %w", mapError(err))
+	}
+	return id, nil
+}

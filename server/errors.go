@@ -1,0 +1,175 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"hoursync/internal/store"
+)
+
+// Error codes of the API's error body.
+const (
+	codeBadRequest   = "bad_request"
+	codeValidation   = "validation"
+	codeUnauthorized = "unauthorized"
+	codeForbidden    = "forbidden"
+	codeNotFound     = "not_found"
+	codeConflict     = "conflict"
+	codeDuplicate    = "duplicate"
+	codeCSRF         = "csrf"
+	codeThrottled    = "too_many_requests"
+	codeUnavailable  = "unavailable"
+	codeInternal     = "internal"
+)
+
+// apiError is an error the API answers with, as {"error":{"code","message","field"}}.
+type apiError struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+func (e *apiError) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Field)
+	}
+	return e.Code + ": " + e.Message
+}
+
+func invalid(field, format string, args ...any) *apiError {
+	return &apiError{Status: http.StatusUnprocessableEntity, Code: codeValidation, Message: fmt.Sprintf(format, args...), Field: field}
+}
+
+func badRequest(format string, args ...any) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Code: codeBadRequest, Message: fmt.Sprintf(format, args...)}
+}
+
+var (
+	errUnauthorized = &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "sign in first"}
+	errForbidden    = &apiError{Status: http.StatusForbidden, Code: codeForbidden, Message: "only an admin of this account can do this"}
+	errNotFound     = &apiError{Status: http.StatusNotFound, Code: codeNotFound, Message: "not found"}
+	errNoSyncer     = &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Message: "syncing with QuickBooks is not available right now"}
+)
+
+func notFound(field, what string) *apiError {
+	return &apiError{Status: http.StatusNotFound, Code: codeNotFound, Message: what + " not found", Field: field}
+}
+
+// fail answers the request with err as the API's error body. Store errors become 404,
+// 409 or 422; anything unexpected is logged and answers 500 without details.
+func (s *Server) fail(c *gin.Context, err error) {
+	ae := s.toAPIError(c, err)
+	c.AbortWithStatusJSON(ae.Status, gin.H{"error": ae})
+}
+
+func (s *Server) toAPIError(c *gin.Context, err error) *apiError {
+	var ae *apiError
+	var dup *store.DuplicateError
+	var ref *store.ReferenceError
+	var conflict *store.ConflictError
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &dup):
+		return &apiError{Status: http.StatusConflict, Code: codeDuplicate, Field: dup.Field,
+			Message: fmt.Sprintf("another record already uses this %s", strings.ReplaceAll(dup.Field, "_", " "))}
+	case errors.As(err, &ref):
+		// A reference to another account's object answers exactly like a missing one.
+		what := strings.TrimSuffix(ref.Field, "_id")
+		return notFound(ref.Field, strings.ReplaceAll(what, "_", " "))
+	case errors.As(err, &conflict):
+		return &apiError{Status: http.StatusConflict, Code: codeConflict, Message: conflict.Reason}
+	case errors.Is(err, store.ErrNotFound):
+		return errNotFound
+	case errors.Is(err, store.ErrConflict):
+		return &apiError{Status: http.StatusConflict, Code: codeConflict, Message: "the record changed; reload and try again"}
+	}
+	s.log.ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c), "err", err)
+	return &apiError{Status: http.StatusInternalServerError, Code: codeInternal, Message: "something went wrong; try again"}
+}
+
+// maxBody caps request bodies; the largest legitimate one (an invoice with many lines)
+// is far smaller.
+const maxBody = 1 << 20
+
+// decodeJSON reads exactly one JSON object into v, rejecting unknown fields, trailing
+// data and bodies that are not JSON.
+func decodeJSON(c *gin.Context, v any) error {
+	ct := c.GetHeader("Content-Type")
+	if !strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "application/json") {
+		return &apiError{Status: http.StatusUnsupportedMediaType, Code: codeBadRequest, Message: "send the body as application/json"}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	if err != nil {
+		return badRequest("the request body is too large or unreadable")
+	}
+	return decodeStrict(body, v)
+}
+
+// decodeStrict decodes one JSON value from body into v, refusing unknown fields.
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return badRequest("the body must hold one JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return badRequest("the body must hold one JSON object")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		return &apiError{Status: http.StatusBadRequest, Code: codeBadRequest, Field: field,
+			Message: fmt.Sprintf("%s must be a %s", orBody(field), jsonKind(typeErr.Type.Kind().String()))}
+	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("the body is not valid JSON")
+	case errors.Is(err, io.EOF):
+		return badRequest("the body is empty; send a JSON object")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &apiError{Status: http.StatusBadRequest, Code: codeBadRequest, Field: field, Message: fmt.Sprintf("unknown field %q", field)}
+	}
+	return badRequest("the body could not be read: %v", err)
+}
+
+func orBody(field string) string {
+	if field == "" {
+		return "the body"
+	}
+	return field
+}
+
+func jsonKind(k string) string {
+	switch {
+	case strings.HasPrefix(k, "int"), strings.HasPrefix(k, "uint"), strings.HasPrefix(k, "float"):
+		return "number"
+	case k == "struct", k == "map":
+		return "JSON object"
+	case k == "slice", k == "array":
+		return "list"
+	case k == "bool":
+		return "true or false"
+	}
+	return k
+}

@@ -1,0 +1,343 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/oauth2"
+
+	"hoursync/internal/store"
+)
+
+// Intuit is the OAuth 2.0 / OpenID Connect side of the Intuit flows and the token
+// store behind a QBO connection; cmd/hoursync adapts internal/intuit to it.
+type Intuit interface {
+	// AuthCodeURL is Intuit's authorize URL with the scopes
+	// "openid profile email com.intuit.quickbooks.accounting", this state and nonce.
+	AuthCodeURL(state, nonce string) string
+	// Exchange trades an authorization code for tokens and returns the identity of the
+	// verified ID token (issuer, audience, expiry, signature and nonce checked).
+	Exchange(ctx context.Context, code, nonce string) (IntuitGrant, error)
+	// Connect stores the tokens as the account's connection to the realm (encrypted),
+	// reading the company's name and plan. A realm connected to another account is a
+	// *store.DuplicateError.
+	Connect(ctx context.Context, accountID, userID int64, realmID string, token *oauth2.Token) error
+}
+
+// IntuitIdentity is the person who authorized at Intuit.
+type IntuitIdentity struct {
+	Subject       string
+	Email         string
+	EmailVerified bool
+	GivenName     string
+	FamilyName    string
+}
+
+// IntuitGrant is what a code exchange yields.
+type IntuitGrant struct {
+	Identity IntuitIdentity
+	Token    *oauth2.Token
+}
+
+// Flow kinds carried by an OAuth state.
+const (
+	flowSignIn  = "signin"
+	flowLaunch  = "launch"
+	flowConnect = "connect"
+
+	oauthCookie   = "hoursync_oauth"
+	oauthStateTTL = 10 * time.Minute
+)
+
+var errNoIntuit = &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Message: "Intuit sign-in is not available right now"}
+
+// authorizeURL records a new state for the flow, bound to this browser by a cookie,
+// and returns where to send the browser.
+func (s *Server) authorizeURL(c *gin.Context, kind string) (string, error) {
+	if s.intuit == nil {
+		return "", errNoIntuit
+	}
+	binding, err := c.Cookie(oauthCookie)
+	if err != nil || len(binding) < 40 {
+		binding = randomToken()
+	}
+	state, nonce := randomToken(), randomToken()
+	st := store.OAuthState{StateHash: hashToken(state), BrowserHash: hashToken(binding), Kind: kind, Nonce: nonce,
+		ExpiresAt: s.now().Add(oauthStateTTL)}
+	if a, ok := authOf(c); ok && kind == flowConnect {
+		st.AccountID = sql.NullInt64{Int64: a.AccountID, Valid: true}
+		st.UserID = sql.NullInt64{Int64: a.User.ID, Valid: true}
+	}
+	if err := s.store.CreateOAuthState(c.Request.Context(), st); err != nil {
+		return "", err
+	}
+	s.setCookie(c, oauthCookie, binding, 24*time.Hour)
+	return s.intuit.AuthCodeURL(state, nonce), nil
+}
+
+func (s *Server) redirectToIntuit(c *gin.Context, kind string) {
+	u, err := s.authorizeURL(c, kind)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusFound, u)
+}
+
+// intuitStart begins "Sign in with Intuit" from the login page.
+func (s *Server) intuitStart(c *gin.Context) { s.redirectToIntuit(c, flowSignIn) }
+
+// qboLaunch begins the same flow when a person opens Hoursync from the QuickBooks App
+// Store or from inside QBO, without a local session.
+func (s *Server) qboLaunch(c *gin.Context) { s.redirectToIntuit(c, flowLaunch) }
+
+// intuitConnect begins "Connect with QuickBooks" for a signed-in admin (browser form).
+func (s *Server) intuitConnect(c *gin.Context) { s.redirectToIntuit(c, flowConnect) }
+
+// startConnect is the API form of Connect with QuickBooks: it answers the URL to open.
+func (s *Server) startConnect(c *gin.Context) {
+	u, err := s.authorizeURL(c, flowConnect)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"authorize_url": u})
+}
+
+var errBadState = &apiError{Status: http.StatusBadRequest, Code: codeBadRequest, Field: "state",
+	Message: "this sign-in with Intuit expired or was already used; start again"}
+
+// intuitCallback is the single callback of every Intuit flow. The state must be one
+// this server issued, to this browser, not used before and not expired.
+func (s *Server) intuitCallback(c *gin.Context) {
+	ctx := c.Request.Context()
+	state := c.Query("state")
+	if state == "" {
+		s.fail(c, errBadState)
+		return
+	}
+	st, err := s.store.ConsumeOAuthState(ctx, hashToken(state))
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			err = errBadState
+		}
+		s.fail(c, err)
+		return
+	}
+	binding, _ := c.Cookie(oauthCookie)
+	if binding == "" || subtle.ConstantTimeCompare([]byte(hashToken(binding)), []byte(st.BrowserHash)) != 1 {
+		s.fail(c, errBadState)
+		return
+	}
+	if e := c.Query("error"); e != "" {
+		s.fail(c, &apiError{Status: http.StatusBadRequest, Code: codeBadRequest, Message: "Intuit did not authorize Hoursync (" + e + "); try again"})
+		return
+	}
+	code := c.Query("code")
+	if code == "" || s.intuit == nil {
+		s.fail(c, badRequest("the answer from Intuit has no authorization code"))
+		return
+	}
+	realm := c.Query("realmId")
+	grant, err := s.intuit.Exchange(ctx, code, st.Nonce)
+	if err != nil {
+		s.log.WarnContext(ctx, "intuit code exchange failed", "request_id", requestID(c), "err", err)
+		s.fail(c, &apiError{Status: http.StatusBadGateway, Code: codeUnavailable, Message: "Intuit did not confirm the sign-in; try again"})
+		return
+	}
+	switch st.Kind {
+	case flowConnect:
+		a, ok := authOf(c)
+		if !ok || a.User.ID != st.UserID.Int64 || a.AccountID != st.AccountID.Int64 || !a.User.IsAdmin() {
+			s.fail(c, errBadState)
+			return
+		}
+		if realm == "" {
+			s.fail(c, invalid("realmId", "Intuit did not say which company to connect; choose a company and try again"))
+			return
+		}
+		if err := s.connectRealm(c, a.User, realm, grant.Token); err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.Redirect(http.StatusSeeOther, "/settings?connected=1")
+	default:
+		u, err := s.intuitUser(ctx, grant.Identity)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if _, err := s.startSession(c, u); err != nil {
+			s.fail(c, err)
+			return
+		}
+		if realm != "" && u.IsAdmin() {
+			if err := s.connectRealm(c, u, realm, grant.Token); err != nil {
+				s.fail(c, err)
+				return
+			}
+		}
+		c.Redirect(http.StatusSeeOther, "/")
+	}
+}
+
+// intuitUser finds the person by Intuit subject, then by verified e-mail (linking the
+// subject), or creates them with a new account of their own.
+func (s *Server) intuitUser(ctx context.Context, id IntuitIdentity) (store.User, error) {
+	if id.Subject == "" {
+		return store.User{}, badRequest("Intuit did not identify the person signing in")
+	}
+	inactive := &apiError{Status: http.StatusForbidden, Code: codeForbidden, Message: "this login is deactivated; ask an admin of your firm"}
+	u, err := s.store.FindUserByIntuitSub(ctx, id.Subject)
+	if err == nil {
+		if !u.Active {
+			return store.User{}, inactive
+		}
+		return u, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return store.User{}, err
+	}
+	email := strings.TrimSpace(id.Email)
+	if email != "" && id.EmailVerified {
+		u, err := s.store.FindUserByEmail(ctx, email)
+		if err == nil {
+			if !u.Active {
+				return store.User{}, inactive
+			}
+			if err := s.store.SetIntuitSub(ctx, u.AccountID, u.ID, id.Subject); err != nil {
+				return store.User{}, err
+			}
+			return u, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return store.User{}, err
+		}
+	}
+	if email == "" {
+		return store.User{}, badRequest("Intuit did not share an e-mail address; allow Hoursync to see it and try again")
+	}
+	name := strings.TrimSpace(id.GivenName + " " + id.FamilyName)
+	firm := name
+	if firm == "" {
+		firm = email
+	}
+	_, u, err = s.store.CreateAccountWithOwner(ctx, store.NewAccount{Name: firm, TimeZone: "UTC"},
+		store.NewUser{Email: email, FirstName: id.GivenName, LastName: id.FamilyName, IntuitSub: id.Subject})
+	if err != nil {
+		if errors.Is(err, store.ErrDuplicate) {
+			return store.User{}, &apiError{Status: http.StatusConflict, Code: codeDuplicate, Field: "email",
+				Message: "this e-mail address already has a login; sign in with your password and connect QuickBooks from settings"}
+		}
+		return store.User{}, err
+	}
+	return u, nil
+}
+
+// connectRealm stores the connection and starts the first import and the schedules.
+// A company connected to another Hoursync account is refused, and so is a second
+// company while one is connected.
+func (s *Server) connectRealm(c *gin.Context, u store.User, realm string, tok *oauth2.Token) error {
+	ctx := c.Request.Context()
+	taken := &apiError{Status: http.StatusConflict, Code: codeConflict, Field: "realmId",
+		Message: "this QuickBooks company is already connected to another Hoursync account; disconnect it there first"}
+	current, err := s.store.GetConnectionStatus(ctx, u.AccountID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return err
+	case current.Status != "disconnected" && current.RealmID != realm:
+		name := current.CompanyName
+		if name == "" {
+			name = "another QuickBooks company"
+		}
+		return &apiError{Status: http.StatusConflict, Code: codeConflict, Field: "realmId",
+			Message: fmt.Sprintf("this account is connected to %s; disconnect it in settings before connecting another company", name)}
+	}
+	owner, err := s.store.FindAccountByRealm(ctx, realm)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return err
+	case owner != u.AccountID:
+		return taken
+	}
+	reconnect := err == nil
+	if err := s.intuit.Connect(ctx, u.AccountID, u.ID, realm, tok); err != nil {
+		if errors.Is(err, store.ErrDuplicate) {
+			return taken
+		}
+		return fmt.Errorf("server: connect realm: %w", err)
+	}
+	if s.syncer == nil {
+		return nil
+	}
+	acct, err := s.store.GetAccount(ctx, u.AccountID)
+	if err != nil {
+		return err
+	}
+	if err := s.syncer.EnsureSchedules(ctx, u.AccountID, acct.ResyncInterval); err != nil {
+		s.log.WarnContext(ctx, "ensure schedules after connect", "request_id", requestID(c), "account_id", u.AccountID, "err", err)
+	}
+	reason := "first connect"
+	if reconnect {
+		reason = "reconnect"
+	}
+	st, err := s.syncer.StartImport(ctx, u.AccountID, realm, u.ID, reason)
+	if err != nil {
+		s.log.WarnContext(ctx, "start import after connect", "request_id", requestID(c), "account_id", u.AccountID, "err", err)
+		return nil
+	}
+	c.Set(ctxWorkflowID, st.WorkflowID)
+	return nil
+}
+
+type connectionJSON struct {
+	Connected     bool       `json:"connected"`
+	Status        string     `json:"status"`
+	StatusMessage string     `json:"status_message"`
+	RealmID       string     `json:"realm_id"`
+	CompanyName   string     `json:"company_name"`
+	Plan          string     `json:"plan"`
+	CanSyncTime   bool       `json:"can_sync_time"`
+	ConnectedAt   *time.Time `json:"connected_at"`
+}
+
+func (s *Server) getConnection(c *gin.Context) {
+	conn, err := s.store.GetConnectionStatus(c.Request.Context(), mustAuth(c).AccountID)
+	if errors.Is(err, store.ErrNotFound) {
+		c.JSON(http.StatusOK, connectionJSON{Status: "disconnected"})
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := connectionJSON{Connected: conn.Status == "connected", Status: conn.Status, StatusMessage: conn.StatusMessage,
+		RealmID: conn.RealmID, CompanyName: conn.CompanyName, Plan: conn.Plan, CanSyncTime: conn.CanSyncTime}
+	if conn.Status != "disconnected" {
+		out.ConnectedAt = &conn.ConnectedAt
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// disconnect revokes the grant at Intuit, deletes the tokens and pauses the schedules
+// (the disconnect workflow); links stay, so reconnecting never duplicates.
+func (s *Server) disconnect(c *gin.Context) {
+	accountID := mustAuth(c).AccountID
+	if !s.requireConnected(c) {
+		return
+	}
+	if err := s.syncer.Disconnect(c.Request.Context(), accountID); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
