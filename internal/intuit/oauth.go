@@ -148,9 +148,15 @@ func Discover(ctx context.Context, httpClient *http.Client, discoveryURL string,
 	return cfg, nil
 }
 
-// AuthCodeURL is the Intuit consent URL; state must be unguessable and checked on
-// the callback.
-func (o *OAuth) AuthCodeURL(state string) string { return o.conf.AuthCodeURL(state) }
+// AuthCodeURL is the Intuit consent URL asking for the Accounting API and the
+// person's OpenID identity. state must be unguessable and checked on the callback;
+// nonce (optional) is echoed in the ID token and checked by Exchange.
+func (o *OAuth) AuthCodeURL(state, nonce string) string {
+	if nonce == "" {
+		return o.conf.AuthCodeURL(state)
+	}
+	return o.conf.AuthCodeURL(state, oidc.Nonce(nonce))
+}
 
 // Grant is the result of the authorization-code exchange.
 type Grant struct {
@@ -164,6 +170,7 @@ type Identity struct {
 	Subject string
 	Email   string
 	RealmID string
+	Nonce   string
 	Expiry  time.Time
 }
 
@@ -172,8 +179,9 @@ func (o *OAuth) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithValue(ctx, oauth2.HTTPClient, o.http), cancel
 }
 
-// Exchange trades the callback's code for tokens and verifies the ID token.
-func (o *OAuth) Exchange(ctx context.Context, code string) (*Grant, error) {
+// Exchange trades the callback's code for tokens and verifies the ID token (and its
+// nonce, when nonce is not empty: then an ID token is required).
+func (o *OAuth) Exchange(ctx context.Context, code, nonce string) (*Grant, error) {
 	cctx, cancel := o.ctx(ctx)
 	defer cancel()
 	tok, err := o.conf.Exchange(cctx, code)
@@ -181,10 +189,18 @@ func (o *OAuth) Exchange(ctx context.Context, code string) (*Grant, error) {
 		return nil, tokenError("exchange", err)
 	}
 	g := &Grant{Token: tok}
-	if raw, _ := tok.Extra("id_token").(string); raw != "" {
-		if g.ID, err = o.VerifyIDToken(ctx, raw); err != nil {
-			return nil, err
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		if nonce != "" {
+			return nil, errors.New("intuit: exchange: no ID token in the answer")
 		}
+		return g, nil
+	}
+	if g.ID, err = o.VerifyIDToken(ctx, raw); err != nil {
+		return nil, err
+	}
+	if nonce != "" && g.ID.Nonce != nonce {
+		return nil, errors.New("intuit: exchange: ID token nonce does not match")
 	}
 	return g, nil
 }
@@ -254,7 +270,7 @@ func (o *OAuth) VerifyIDToken(ctx context.Context, raw string) (*Identity, error
 	if err := idt.Claims(&claims); err != nil {
 		return nil, fmt.Errorf("intuit: id token claims: %w", err)
 	}
-	return &Identity{Subject: idt.Subject, Email: claims.Email, RealmID: claims.RealmID, Expiry: idt.Expiry}, nil
+	return &Identity{Subject: idt.Subject, Email: claims.Email, RealmID: claims.RealmID, Nonce: idt.Nonce, Expiry: idt.Expiry}, nil
 }
 
 // UserInfo is the person's profile from Intuit's userinfo endpoint.
