@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -110,7 +111,7 @@ func Update[T Entity](ctx context.Context, c *Client, requestID string, e T) (T,
 func sparseBody(e Entity) ([]byte, error) {
 	id, st := e.Key()
 	if id == "" || st == "" {
-		return nil, fmt.Errorf("Id and SyncToken are required")
+		return nil, errors.New("both Id and SyncToken are required")
 	}
 	b, err := json.Marshal(e)
 	if err != nil {

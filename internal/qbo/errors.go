@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -284,6 +283,3 @@ func classify(status int, f *Fault) error {
 	}
 	return ErrValidation
 }
-
-// errorf wraps err with the package's context.
-func errorf(format string, args ...any) error { return fmt.Errorf("qbo: "+format, args...) }

@@ -168,8 +168,7 @@ func queryRoundTrip(t *testing.T, e *emulator, c *qbo.Client, name string) {
 		t.Fatalf("build %q: %v", name, err)
 	}
 	created, cerr := qbo.Create(ctx(t), c, rid(t), qbo.Customer{DisplayName: name})
-	rows, err := qbo.QueryPage[qbo.Customer](ctx(t), c, q)
-	if err != nil {
+	if _, err := qbo.QueryPage[qbo.Customer](ctx(t), c, q); err != nil {
 		t.Fatalf("query for %q (%s): %v", name, q, err)
 	}
 	if cerr != nil {
@@ -180,7 +179,8 @@ func queryRoundTrip(t *testing.T, e *emulator, c *qbo.Client, name string) {
 	}
 	// QBO stores names trimmed: look the customer up by the name it stored.
 	q = qbo.From[qbo.Customer]().Where("DisplayName", qbo.Eq, created.DisplayName)
-	if rows, err = qbo.QueryPage[qbo.Customer](ctx(t), c, q); err != nil {
+	rows, err := qbo.QueryPage[qbo.Customer](ctx(t), c, q)
+	if err != nil {
 		t.Fatalf("query for %q (%s): %v", created.DisplayName, q, err)
 	}
 	for _, r := range rows {
