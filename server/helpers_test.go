@@ -326,3 +326,5 @@ func (f *fakeIntuit) Connect(ctx context.Context, accountID, userID int64, realm
 }
 
 func itoa64(n int64) string { return fmt.Sprint(n) }
+
+func decodeBody(resp *http.Response, out any) error { return json.NewDecoder(resp.Body).Decode(out) }
