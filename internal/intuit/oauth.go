@@ -297,9 +297,11 @@ func (o *OAuth) UserInfo(ctx context.Context, tok *oauth2.Token) (*UserInfo, err
 		FamilyName string `json:"familyName"`
 		Given      string `json:"given_name"`
 		Family     string `json:"family_name"`
+		Verified   bool   `json:"emailVerified"` // Intuit's spelling of email_verified
 	}
 	if ui.Claims(&extra) == nil {
 		out.GivenName, out.FamilyName = firstNonEmpty(extra.GivenName, extra.Given), firstNonEmpty(extra.FamilyName, extra.Family)
+		out.EmailVerified = out.EmailVerified || extra.Verified
 	}
 	return out, nil
 }
