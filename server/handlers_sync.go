@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -149,7 +150,10 @@ func (s *Server) syncProgress(c *gin.Context) {
 		s.fail(c, errNoSyncer)
 		return
 	}
-	st, err := s.syncer.Progress(c.Request.Context(), wf)
+	// Without a worker the progress query waits for one; a poll must answer quickly.
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+	defer cancel()
+	st, err := s.syncer.Progress(ctx, wf)
 	if err != nil {
 		if errors.Is(err, syncs.ErrUnknownWorkflow) {
 			err = notFound("workflow_id", "workflow")
