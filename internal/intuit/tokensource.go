@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"golang.org/x/oauth2"
 
 	"hoursync/internal/qbo"
@@ -26,8 +27,9 @@ type TokenSource struct {
 }
 
 var (
-	_ oauth2.TokenSource = (*TokenSource)(nil)
-	_ qbo.TokenRefresher = (*TokenSource)(nil)
+	_ oauth2.TokenSource      = (*TokenSource)(nil)
+	_ qbo.TokenRefresher      = (*TokenSource)(nil)
+	_ qbo.AuthFailureReporter = (*TokenSource)(nil)
 )
 
 // TokenSource returns the account's token source. Calls made through it use ctx.
@@ -77,6 +79,41 @@ func (s *TokenSource) RefreshToken(ctx context.Context, rejected *oauth2.Token) 
 	}
 	s.tok = tok
 	return tok, nil
+}
+
+// ReportAuthFailure marks the connection needs_reconnect after QBO refused the grant
+// for good (401 after a refresh, or 403). It changes nothing when the stored token is
+// no longer the rejected one: another caller has replaced it in between.
+func (s *TokenSource) ReportAuthFailure(ctx context.Context, rejected *oauth2.Token, f *qbo.Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tok = nil
+	err := s.c.inTx(ctx, func(tx *sqlx.Tx) error {
+		var r row
+		if err := tx.GetContext(ctx, &r, `SELECT `+rowColumns+` FROM qbo_connections WHERE account_id = $1 FOR UPDATE`, s.accountID); err != nil {
+			return err
+		}
+		if r.Status != StatusConnected {
+			return nil
+		}
+		cur, err := s.c.open(r)
+		if err != nil {
+			return err
+		}
+		if rejected == nil || cur.AccessToken != rejected.AccessToken {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE qbo_connections SET status = 'needs_reconnect', status_message = $2,
+			access_token_enc = NULL, refresh_token_enc = NULL, updated_at = now() WHERE id = $1`, r.ID, UserMessageReconnect)
+		if err == nil {
+			s.c.log.WarnContext(ctx, "qbo refused the grant; connection needs reconnect", "account_id", s.accountID,
+				"code", f.Code(), "status", f.StatusCode, "intuit_tid", f.IntuitTID)
+		}
+		return err
+	})
+	if err != nil {
+		s.c.log.ErrorContext(ctx, "could not mark connection needs reconnect", "account_id", s.accountID, "error", err)
+	}
 }
 
 // Refresh refreshes the account's tokens now, whatever their expiry: the token

@@ -46,6 +46,13 @@ type TokenRefresher interface {
 	RefreshToken(ctx context.Context, rejected *oauth2.Token) (*oauth2.Token, error)
 }
 
+// AuthFailureReporter is implemented by token sources that record a grant QBO
+// refuses for good — a 401 even after a refresh, or a 403 (a token of another company
+// or an app no longer authorized) — so the connection shows it needs reconnecting.
+type AuthFailureReporter interface {
+	ReportAuthFailure(ctx context.Context, rejected *oauth2.Token, f *Fault)
+}
+
 // Options configures a Client. BaseURL, RealmID and TokenSource are required.
 type Options struct {
 	// BaseURL is QBO's API root: https://quickbooks.api.intuit.com or the emulator.
@@ -200,6 +207,10 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 				return nil, f
 			}
 			continue
+		case f.Kind == ErrUnauthorized || f.Kind == ErrForbidden:
+			if r, ok := c.ts.(AuthFailureReporter); ok {
+				r.ReportAuthFailure(ctx, tok, f)
+			}
 		}
 		return nil, f
 	}
