@@ -228,7 +228,7 @@ func (e *Emulator) dispatch(tx *txn, call *apiCall) *result {
 		if rec == nil {
 			return fail(faultDeleted(spec.name, id))
 		}
-		return render(asJSON, http.StatusOK, now, spec.name, rec.Data)
+		return render(asJSON, http.StatusOK, now, spec.name, rec)
 	case http.MethodPost:
 		if len(call.segs) > 1 {
 			return fail(faultUnknownResource("/v3/company/" + call.realm + "/" + strings.Join(call.segs, "/")))

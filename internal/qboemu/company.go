@@ -1,12 +1,14 @@
 package qboemu
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"math/big"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -52,6 +54,23 @@ type record struct {
 	Data    map[string]any `json:"data"`
 	Deleted bool           `json:"deleted,omitempty"`
 	Changed time.Time      `json:"changed"`
+	// encoded caches Data as JSON for reads; touch clears it. Readers fill
+	// it under the read lock, hence atomic.
+	encoded atomic.Pointer[[]byte]
+}
+
+// encodedJSON returns Data as JSON, from the cache when it is fresh.
+func (r *record) encodedJSON() ([]byte, error) {
+	if b := r.encoded.Load(); b != nil {
+		return *b, nil
+	}
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, r.Data); err != nil {
+		return nil, err
+	}
+	b := buf.Bytes()
+	r.encoded.Store(&b)
+	return b, nil
 }
 
 // replay is a stored response for a requestid.
@@ -179,6 +198,7 @@ func touch(rec *record, now time.Time) {
 	}
 	md["LastUpdatedTime"] = metaTime(now)
 	rec.Changed = now
+	rec.encoded.Store(nil)
 }
 
 func (c *company) companyInfo(now time.Time) map[string]any {

@@ -69,9 +69,13 @@ func TestCreateReadWrapsEntityAndAssignsIdSyncTokenMetaData(t *testing.T) {
 func TestSparseUpdateKeepsOmittedFieldsAndFullUpdateClearsThem(t *testing.T) {
 	h := newHarness(t, PlanPlus)
 	c := h.create("Customer", map[string]any{"DisplayName": "Sparse Co", "Notes": "keep me", "CompanyName": "Sparse Inc"})
+	h.call(http.MethodGet, "customer/"+c["Id"].(string), nil).ok(t, "Customer") // warm the read cache
 	up := h.call(http.MethodPost, "customer", map[string]any{"Id": c["Id"], "SyncToken": "0", "sparse": true, "Notes": "changed"}).ok(t, "Customer")
 	if up["SyncToken"] != "1" || up["Notes"] != "changed" || up["CompanyName"] != "Sparse Inc" || up["DisplayName"] != "Sparse Co" {
 		t.Fatalf("sparse update: %v", up)
+	}
+	if got := h.call(http.MethodGet, "customer/"+c["Id"].(string), nil).ok(t, "Customer"); got["Notes"] != "changed" || got["SyncToken"] != "1" {
+		t.Fatalf("read after sparse update: %v", got)
 	}
 	full := h.call(http.MethodPost, "customer?operation=update", map[string]any{"Id": c["Id"], "SyncToken": "1", "DisplayName": "Sparse Co"}).ok(t, "Customer")
 	if full["SyncToken"] != "2" {

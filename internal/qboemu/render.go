@@ -56,7 +56,13 @@ func render(asJSON bool, status int, now time.Time, key string, value any) *resu
 		buf.WriteString(`{"`)
 		buf.WriteString(key)
 		buf.WriteString(`":`)
-		if err := writeJSON(&buf, value); err != nil {
+		if rec, ok := value.(*record); ok {
+			b, err := rec.encodedJSON()
+			if err != nil {
+				return renderInternal(asJSON, now, err)
+			}
+			buf.Write(b)
+		} else if err := writeJSON(&buf, value); err != nil {
 			return renderInternal(asJSON, now, err)
 		}
 		buf.WriteString(`,"time":"`)
@@ -67,6 +73,9 @@ func render(asJSON bool, status int, now time.Time, key string, value any) *resu
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
 	fmt.Fprintf(&buf, `<IntuitResponse xmlns=%q time=%q>`, intuitNamespace, qboTime(now))
+	if rec, ok := value.(*record); ok {
+		value = rec.Data
+	}
 	writeXML(&buf, key, value)
 	buf.WriteString("</IntuitResponse>")
 	return &result{status: status, ctype: "application/xml;charset=UTF-8", body: buf.Bytes()}
