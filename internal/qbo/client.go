@@ -255,11 +255,8 @@ func (c *Client) send(ctx context.Context, cl call, u string, tok *oauth2.Token,
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	tid := resp.Header.Get("intuit_tid")
-	level := slog.LevelDebug
-	if resp.StatusCode >= 400 {
-		level = slog.LevelInfo
-	}
-	c.log.LogAttrs(ctx, level, "qbo call",
+	// One line per call, at info: the intuit_tid is what Intuit support asks for.
+	c.log.LogAttrs(ctx, slog.LevelInfo, "qbo call",
 		slog.String("realm_id", c.realmID), slog.String("op", cl.op), slog.String("entity", cl.entity),
 		slog.Int("status", resp.StatusCode), slog.String("intuit_tid", tid), slog.Int("attempt", attempt),
 		slog.String("request_id", cl.requestID), slog.Duration("elapsed", time.Since(start)))
