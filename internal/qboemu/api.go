@@ -32,6 +32,9 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	call.classify()
 	res, drop := e.handleAPI(r, call)
 	e.stats.request(call.realm, call.entity, call.operation, res.status)
+	e.log.Debug("qboemu: request", "method", r.Method, "path", r.URL.Path, "realmId", call.realm,
+		"entity", call.entity, "operation", call.operation, "status", res.status, "dropped", drop,
+		"intuit_tid", w.Header().Get("intuit_tid"))
 	if drop {
 		e.stats.dropped(call.realm)
 		if hj, ok := w.(http.Hijacker); ok {

@@ -100,7 +100,8 @@ func (e *Emulator) runCDC(tx *txn, call *apiCall) *result {
 	if sinceText == "" {
 		return fail(faultRequired("changedSince"))
 	}
-	since, ok := parseWhen(sinceText)
+	// An unencoded "+" in the offset arrives as a space.
+	since, ok := parseWhen(strings.ReplaceAll(sinceText, " ", "+"))
 	if !ok {
 		return fail(faultInvalidValue("changedSince", "expected a date-time such as 2024-01-01T00:00:00-08:00"))
 	}
