@@ -123,6 +123,10 @@ func (c *Connections) Refresh(ctx context.Context, accountID int64) error {
 	return err
 }
 
+// refreshTimeout bounds one locked refresh: waiting for the row, calling Intuit,
+// saving the rotated tokens.
+const refreshTimeout = time.Minute
+
 // fresh reports whether an access token expiring at exp needs no refresh yet.
 func (c *Connections) fresh(exp time.Time) bool {
 	return !exp.IsZero() && time.Until(exp) > c.refreshAhead
@@ -136,6 +140,15 @@ func (c *Connections) fresh(exp time.Time) bool {
 // committed in the same transaction that held the lock, before anyone can read the
 // old one again.
 func (c *Connections) refresh(ctx context.Context, accountID int64, rejected *oauth2.Token, force bool) (*oauth2.Token, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("intuit: refresh account %d: %w", accountID, err)
+	}
+	// Once Intuit has rotated the refresh token, the new one must be committed even if
+	// the caller gives up meanwhile: a cancelled context would roll the transaction
+	// back and lose the only working refresh token. So the whole locked section runs
+	// on a context of its own, bounded by its own timeout.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer cancel()
 	tx, err := c.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("intuit: refresh account %d: begin: %w", accountID, err)
