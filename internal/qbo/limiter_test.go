@@ -1,6 +1,7 @@
 package qbo_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -201,5 +202,36 @@ func TestBatchBudgetAndThrottleBurst(t *testing.T) {
 	}
 	if m.throttled != 5 {
 		t.Fatalf("%d throttled answers, want exactly the 5 injected", m.throttled)
+	}
+}
+
+// TestCrashedHolderSlotFreesAtLeaseEnd: a process that dies mid-call never releases
+// its slot; the slot comes back when the lease ends, and waiting honours the context.
+func TestCrashedHolderSlotFreesAtLeaseEnd(t *testing.T) {
+	db := testutil.DB(t)
+	limits := config.RateLimits{Requests: 100, RequestsWindow: time.Second, InFlight: 1, Batches: 10, BatchesWindow: time.Second}
+	l, err := qbo.NewDBLimiter(db.DB, limits, 300*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	realm := "lease-" + testutil.RandomHex(4)
+	if _, err := l.Acquire(ctx(t), realm, false); err != nil { // never released: the holder "crashed"
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx(t), 50*time.Millisecond)
+	defer cancel()
+	if _, err := l.Acquire(short, realm, false); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("second slot granted while the first is leased: %v", err)
+	}
+	release, err := l.Acquire(ctx(t), realm, false)
+	if err != nil {
+		t.Fatalf("slot not freed by the lease: %v", err)
+	}
+	release()
+	// Another realm has a budget of its own.
+	if release, err := l.Acquire(ctx(t), "other-"+realm, false); err != nil {
+		t.Fatalf("realms share a budget: %v", err)
+	} else {
+		release()
 	}
 }
