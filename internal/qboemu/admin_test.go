@@ -242,3 +242,24 @@ type recorder struct {
 func (r *recorder) Header() http.Header         { return r.header }
 func (r *recorder) WriteHeader(s int)           { r.status = s }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+
+func TestConcurrentRepeatsOfOneRequestIDCreateOnce(t *testing.T) {
+	h := newHarness(t, PlanPlus)
+	const n = 8
+	bodies := make(chan string, n)
+	for range n {
+		go func() {
+			r := h.call(http.MethodPost, "customer?requestid=same-id-for-all", map[string]any{"DisplayName": "Raced"})
+			bodies <- string(r.raw)
+		}()
+	}
+	first := <-bodies
+	for range n - 1 {
+		if b := <-bodies; b != first {
+			t.Fatalf("answers differ:\n%s\n%s", first, b)
+		}
+	}
+	if got := len(rows(h.query("select * from Customer where DisplayName = 'Raced'"), "Customer")); got != 1 {
+		t.Fatalf("%d customers", got)
+	}
+}
