@@ -303,41 +303,64 @@ func TestRejectedTokenRefreshedOnceAcrossTwoPools(t *testing.T) {
 	}
 }
 
-func TestRevokedGrantMarksNeedsReconnect(t *testing.T) {
-	idp := newFakeIntuit(t)
-	idp.leak = true
-	s := newSetup(t, intuitConfig(idp.URL), []config.TokenKey{newKey(t, "k")})
-	acct := newAccount(t, s.DB)
-	access, refresh := idp.grant()
-	if err := s.Conns.Connect(ctx(t), acct, 0, "rev-1", "Gone", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	idp.revokeAll()
-	expireAccess(t, s.DB, acct)
-	_, err := s.Conns.TokenSource(ctx(t), acct).Token()
-	var re *intuit.ReconnectError
-	if !errors.Is(err, intuit.ErrNeedsReconnect) || !errors.As(err, &re) || re.UserMessage() != "Reconnect QuickBooks" {
-		t.Fatalf("want ReconnectError, got %v", err)
-	}
-	for _, s := range []string{err.Error(), s.Logs.String()} {
-		if strings.Contains(s, refresh) || strings.Contains(s, access) {
-			t.Fatalf("token leaked: %s", s)
-		}
-	}
-	conn, _ := s.Conns.Get(ctx(t), acct)
-	if conn.Status != intuit.StatusNeedsReconnect || conn.StatusMessage != "Reconnect QuickBooks" {
-		t.Fatalf("connection %+v", conn)
-	}
-	// Later calls fail fast without asking Intuit again.
-	calls := idp.count("refresh_token")
-	if _, err := s.Conns.TokenSource(ctx(t), acct).Token(); !errors.Is(err, intuit.ErrNeedsReconnect) {
-		t.Fatalf("second call: %v", err)
-	}
-	if idp.count("refresh_token") != calls {
-		t.Fatal("asked Intuit again after invalid_grant")
-	}
-	if _, _, err := s.Conns.Client(ctx(t), acct, qbo.Options{BaseURL: idp.URL}); !errors.Is(err, intuit.ErrNeedsReconnect) {
-		t.Fatalf("client for a lost grant: %v", err)
+// TestLostGrantMarksNeedsReconnect: a revoked grant or an expired refresh token both
+// get invalid_grant; the connection needs reconnecting, the error says "Reconnect
+// QuickBooks" and quotes no token, and Intuit is not asked again.
+func TestLostGrantMarksNeedsReconnect(t *testing.T) {
+	for name, lose := range map[string]func(*fakeIntuit){
+		"revoked grant":         (*fakeIntuit).revokeAll,
+		"expired refresh token": (*fakeIntuit).expireRefreshTokens,
+	} {
+		t.Run(name, func(t *testing.T) {
+			idp := newFakeIntuit(t)
+			idp.leak = true
+			s := newSetup(t, intuitConfig(idp.URL), []config.TokenKey{newKey(t, "k")})
+			acct := newAccount(t, s.DB)
+			access, refresh := idp.grant()
+			if err := s.Conns.Connect(ctx(t), acct, 0, "lost-"+testutil.RandomHex(3), "Gone", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			lose(idp)
+			expireAccess(t, s.DB, acct)
+			_, err := s.Conns.TokenSource(ctx(t), acct).Token()
+			var re *intuit.ReconnectError
+			if !errors.Is(err, intuit.ErrNeedsReconnect) || !errors.As(err, &re) || re.UserMessage() != "Reconnect QuickBooks" {
+				t.Fatalf("want ReconnectError, got %v", err)
+			}
+			for _, s := range []string{err.Error(), s.Logs.String()} {
+				if strings.Contains(s, refresh) || strings.Contains(s, access) {
+					t.Fatalf("token leaked: %s", s)
+				}
+			}
+			conn, _ := s.Conns.Get(ctx(t), acct)
+			if conn.Status != intuit.StatusNeedsReconnect || conn.StatusMessage != "Reconnect QuickBooks" {
+				t.Fatalf("connection %+v", conn)
+			}
+			var kept int
+			_ = s.DB.GetContext(ctx(t), &kept, `SELECT count(*) FROM qbo_connections WHERE account_id = $1 AND refresh_token_enc IS NOT NULL`, acct)
+			if kept != 0 {
+				t.Fatal("dead tokens kept")
+			}
+			// Later calls fail fast without asking Intuit again.
+			calls := idp.count("refresh_token")
+			if _, err := s.Conns.TokenSource(ctx(t), acct).Token(); !errors.Is(err, intuit.ErrNeedsReconnect) {
+				t.Fatalf("second call: %v", err)
+			}
+			if idp.count("refresh_token") != calls {
+				t.Fatal("asked Intuit again after invalid_grant")
+			}
+			if _, _, err := s.Conns.Client(ctx(t), acct, qbo.Options{BaseURL: idp.URL}); !errors.Is(err, intuit.ErrNeedsReconnect) {
+				t.Fatalf("client for a lost grant: %v", err)
+			}
+			// Reconnecting the same company brings it back.
+			access, refresh = idp.grant()
+			if err := s.Conns.Connect(ctx(t), acct, 0, conn.RealmID, "Back", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			if conn, _ := s.Conns.Get(ctx(t), acct); conn.Status != intuit.StatusConnected || conn.StatusMessage != "" {
+				t.Fatalf("after reconnect: %+v", conn)
+			}
+		})
 	}
 }
 

@@ -171,6 +171,16 @@ func (f *fakeIntuit) revokeAll() {
 	}
 }
 
+// expireRefreshTokens ages every refresh token past its expiry: Intuit answers
+// invalid_grant, as for a revoked grant.
+func (f *fakeIntuit) expireRefreshTokens() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for rt := range f.live {
+		delete(f.live, rt)
+	}
+}
+
 func (f *fakeIntuit) count(kind string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
