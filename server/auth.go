@@ -141,7 +141,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	idHash := hashToken(value)
-	sess, err := s.store.GetSession(ctx, idHash)
+	sess, u, err := s.store.GetSessionUser(ctx, idHash)
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
 			s.fail(c, err)
@@ -151,8 +151,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		c.Next()
 		return
 	}
-	u, err := s.store.GetUser(ctx, sess.AccountID, sess.UserID)
-	if err != nil || !u.Active {
+	if !u.Active {
 		_ = s.store.DeleteSession(ctx, idHash)
 		s.clearCookie(c, sessionCookie)
 		c.Next()

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -158,30 +157,19 @@ func (s *Server) resolveCard(c *gin.Context, d timeCardDraft, defaultUser int64)
 	if in.UserID != a.User.ID && !a.User.IsAdmin() {
 		return in, &apiError{Status: http.StatusForbidden, Code: codeForbidden, Field: "user_id", Message: "you can record time only for yourself"}
 	}
-	ctx := c.Request.Context()
-	if in.UserID != a.User.ID {
-		if _, err := s.store.GetUser(ctx, a.AccountID, in.UserID); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return in, notFound("user_id", "user")
-			}
-			return in, err
-		}
-	}
-	if _, err := s.store.GetCustomer(ctx, a.AccountID, in.CustomerID); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return in, notFound("customer_id", "customer")
-		}
+	refs, err := s.store.CheckTimeCardRefs(c.Request.Context(), a.AccountID, in.UserID, in.CustomerID, in.ServiceID)
+	switch {
+	case err != nil:
 		return in, err
-	}
-	sv, err := s.store.GetService(ctx, a.AccountID, in.ServiceID)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return in, notFound("service_id", "service")
-		}
-		return in, err
+	case !refs.UserOK:
+		return in, notFound("user_id", "user")
+	case !refs.CustomerOK:
+		return in, notFound("customer_id", "customer")
+	case !refs.ServiceRate.Valid:
+		return in, notFound("service_id", "service")
 	}
 	if in.RateCents < 0 {
-		in.RateCents = sv.RateCents
+		in.RateCents = refs.ServiceRate.Int64
 	}
 	return in, nil
 }

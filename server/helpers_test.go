@@ -31,7 +31,7 @@ func TestMain(m *testing.M) { testutil.Main(m) }
 
 // testEnv is a server over real HTTP on the package's fresh database.
 type testEnv struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	store  *store.Store
 	cfg    *config.Config
@@ -40,7 +40,7 @@ type testEnv struct {
 	server *Server
 }
 
-func testConfig(t *testing.T, mutate func(map[string]string)) *config.Config {
+func testConfig(t testing.TB, mutate func(map[string]string)) *config.Config {
 	t.Helper()
 	env := map[string]string{"HOURSYNC_ENV": "dev", "DATABASE_URL": testutil.DatabaseURL(t), "PUBLIC_URL": "http://hoursync.test"}
 	if mutate != nil {
@@ -55,7 +55,7 @@ func testConfig(t *testing.T, mutate func(map[string]string)) *config.Config {
 
 type envOption func(*Deps)
 
-func newEnv(t *testing.T, opts ...envOption) *testEnv {
+func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	t.Helper()
 	db := testutil.DB(t)
 	st := store.New(db)
@@ -328,3 +328,11 @@ func (f *fakeIntuit) Connect(ctx context.Context, accountID, userID int64, realm
 func itoa64(n int64) string { return fmt.Sprint(n) }
 
 func decodeBody(resp *http.Response, out any) error { return json.NewDecoder(resp.Body).Decode(out) }
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -112,4 +113,53 @@ func (s *Store) FindAccountByRealm(ctx context.Context, realmID string) (int64, 
 		return 0, fmt.Errorf("store: find account by realm: %w", mapError(err))
 	}
 	return id, nil
+}
+
+// GetSessionUser returns the unexpired session with this hash and its user in one
+// round trip: every signed-in request starts with it.
+func (s *Store) GetSessionUser(ctx context.Context, idHash string) (Session, User, error) {
+	var row struct {
+		Session `db:"s"`
+		User    `db:"u"`
+	}
+	q := `SELECT s.id AS "s.id", s.account_id AS "s.account_id", s.user_id AS "s.user_id", s.csrf_token AS "s.csrf_token",
+		s.created_at AS "s.created_at", s.last_seen_at AS "s.last_seen_at", s.expires_at AS "s.expires_at", ` +
+		prefixColumns("u", userColumns) + `
+		FROM sessions s JOIN users u ON u.account_id = s.account_id AND u.id = s.user_id
+		WHERE s.id = $1 AND s.expires_at > now()`
+	if err := s.db.GetContext(ctx, &row, q, idHash); err != nil {
+		return Session{}, User{}, fmt.Errorf("store: get session user: %w", mapError(err))
+	}
+	return row.Session, row.User, nil
+}
+
+// prefixColumns turns "a, b" into `u.a AS "u.a", u.b AS "u.b"` for sqlx's nested structs.
+func prefixColumns(prefix, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, c := range parts {
+		c = strings.TrimSpace(c)
+		parts[i] = prefix + "." + c + ` AS "` + prefix + "." + c + `"`
+	}
+	return strings.Join(parts, ", ")
+}
+
+// TimeCardRefs says which of a card's references exist in the account, and the
+// service's rate.
+type TimeCardRefs struct {
+	UserOK      bool          `db:"user_ok"`
+	CustomerOK  bool          `db:"customer_ok"`
+	ServiceRate sql.NullInt64 `db:"service_rate"`
+}
+
+// CheckTimeCardRefs looks up a card's user, customer and service in one round trip.
+func (s *Store) CheckTimeCardRefs(ctx context.Context, accountID, userID, customerID, serviceID int64) (TimeCardRefs, error) {
+	var r TimeCardRefs
+	err := s.db.GetContext(ctx, &r, `SELECT
+		EXISTS (SELECT 1 FROM users WHERE account_id = $1 AND id = $2) AS user_ok,
+		EXISTS (SELECT 1 FROM customers WHERE account_id = $1 AND id = $3) AS customer_ok,
+		(SELECT rate_cents FROM services WHERE account_id = $1 AND id = $4) AS service_rate`, accountID, userID, customerID, serviceID)
+	if err != nil {
+		return TimeCardRefs{}, fmt.Errorf("store: check time card references: %w", mapError(err))
+	}
+	return r, nil
 }
