@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	mrand "math/rand/v2"
 	"net/url"
 	"os"
 	"strings"
@@ -86,7 +87,14 @@ func DatabaseURL(t testing.TB) string {
 		defer db.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		pkgDB.err = migrations.Up(ctx, db.DB)
+		if pkgDB.err = migrations.Up(ctx, db.DB); pkgDB.err != nil {
+			return
+		}
+		// Workflow ids derive from account ids, and every package's database starts its
+		// ids at 1 while all packages share one Temporal server: start each database's
+		// accounts at a random offset so ids never collide across packages or runs.
+		offset := 1_000_000 + mrand.Int64N(1_000_000_000_000)
+		_, pkgDB.err = db.ExecContext(ctx, `SELECT setval('accounts_id_seq', $1)`, offset)
 	})
 	if pkgDB.err != nil {
 		Unavailable(t, "PostgreSQL at %s: %v", AdminDatabaseURL(), pkgDB.err)
