@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -62,7 +63,7 @@ func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	e := &testEnv{t: t, store: st, cfg: testConfig(t, nil), syncer: &fakeSyncer{}, intuit: newFakeIntuit(st)}
 	deps := Deps{
 		Config: e.cfg, Store: st, Registry: prometheus.NewRegistry(), Syncer: e.syncer, Intuit: e.intuit,
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:     slog.New(slog.NewTextHandler(testLogOut(), nil)),
 		BcryptCost: bcrypt.MinCost,
 	}
 	for _, o := range opts {
@@ -335,4 +336,12 @@ func mustURL(s string) *url.URL {
 		panic(err)
 	}
 	return u
+}
+
+// testLogOut is where server logs go in tests: nowhere unless HOURSYNC_TEST_LOGS is set.
+func testLogOut() io.Writer {
+	if os.Getenv("HOURSYNC_TEST_LOGS") != "" {
+		return os.Stderr
+	}
+	return io.Discard
 }

@@ -98,6 +98,8 @@ func (s *Server) routes() *gin.Engine {
 	in.GET("/sync/activity", s.syncActivity)
 	in.GET("/sync/progress", s.syncProgress)
 	in.GET("/sync/states/:type/:id", s.syncState)
+
+	s.uiRoutes(r)
 	return r
 }
 

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -84,18 +85,19 @@ type Deps struct {
 
 // Server is the HTTP server. Create it with New.
 type Server struct {
-	cfg     *config.Config
-	store   *store.Store
-	log     *slog.Logger
-	reg     *prometheus.Registry
-	syncer  Syncer
-	intuit  Intuit
-	mailer  Mailer
-	ready   map[string]Pinger
-	cost    int
-	now     func() time.Time
-	metrics *httpMetrics
-	engine  *gin.Engine
+	cfg       *config.Config
+	store     *store.Store
+	log       *slog.Logger
+	reg       *prometheus.Registry
+	syncer    Syncer
+	intuit    Intuit
+	mailer    Mailer
+	ready     map[string]Pinger
+	cost      int
+	now       func() time.Time
+	metrics   *httpMetrics
+	engine    *gin.Engine
+	templates map[string]*template.Template
 
 	dummyOnce sync.Once
 	dummy     string
@@ -131,6 +133,7 @@ func New(d Deps) *Server {
 		s.ready[name] = p
 	}
 	s.metrics = newHTTPMetrics(s.reg)
+	s.templates = parseTemplates()
 	s.engine = s.routes()
 	return s
 }

@@ -1,0 +1,42 @@
+// Hoursync's small progressive enhancements: every page works without this file.
+(function () {
+  "use strict";
+  // Confirm destructive actions.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest("[data-confirm]");
+    if (b && !window.confirm(b.getAttribute("data-confirm"))) { e.preventDefault(); }
+  });
+  // Select all rows.
+  document.querySelectorAll("[data-select-all]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      document.querySelectorAll('input[name="' + box.getAttribute("data-select-all") + '"]').forEach(function (c) { c.checked = box.checked; });
+    });
+  });
+  // Submit filters on change.
+  document.querySelectorAll("[data-autosubmit]").forEach(function (s) {
+    s.addEventListener("change", function () { s.form.submit(); });
+  });
+  // Live progress of a running sync: poll, then reload to show the final badges.
+  var box = document.querySelector(".progress[data-workflow]");
+  if (!box) { return; }
+  var id = box.getAttribute("data-workflow");
+  var link = box.querySelector("a");
+  function poll() {
+    fetch("/api/v1/sync/progress?workflow_id=" + encodeURIComponent(id), { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (s) {
+        if (s.error) { box.textContent = s.error.message; return; }
+        var p = s.progress || {};
+        var text = p.message || (p.total ? ("Synced " + p.done + " of " + p.total + (p.failed ? (", " + p.failed + " failed") : "")) : "Syncing…");
+        box.textContent = text + " ";
+        if (link) { box.appendChild(link); }
+        if (s.running) { setTimeout(poll, 1500); return; }
+        var url = new URL(window.location.href);
+        url.searchParams.delete("workflow_id");
+        url.searchParams.set("done", "1");
+        window.location.replace(url.toString());
+      })
+      .catch(function () { setTimeout(poll, 3000); });
+  }
+  poll();
+})();
