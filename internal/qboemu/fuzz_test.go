@@ -1,6 +1,10 @@
 package qboemu
 
 import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
 	"testing"
 	"time"
 )
@@ -52,6 +56,7 @@ func FuzzEntityDecode(f *testing.F) {
 		`{"Id":"2","SyncToken":"0","sparse":true,"Notes":null}`,
 		`{"Name":"Income 2","AccountType":"Income"}`,
 		`{"CompanyName":"X","CompanyAddr":{}}`,
+		`{"DisplayName":"X","a b":1,"<x>":{"9":[1,{"value":"v","name":"n"}]},"xmlns":"q","Notes":"\u0000\u0001"}`,
 		`[]`, `null`, `{"a":`, "{\"DisplayName\":\"\xff\"}", `{"Hours":-1}`, `{"Line":"x"}`, `{"Amount":1e999999}`,
 	} {
 		f.Add([]byte(s))
@@ -73,8 +78,26 @@ func FuzzEntityDecode(f *testing.F) {
 		for _, spec := range specs {
 			for _, op := range []string{"create", "update", "delete", "void"} {
 				in, _ := decodeEntity(body)
-				_, _, _ = tx.apply(spec, op, in)
+				key, value, flt := tx.apply(spec, op, in)
+				if flt == nil {
+					wellFormedXML(t, render(false, 200, now, key, value).body)
+				}
 			}
 		}
 	})
+}
+
+// wellFormedXML fails the test when body is not well-formed XML.
+func wellFormedXML(t *testing.T, body []byte) {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	for {
+		_, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("malformed XML (%v): %s", err, body)
+		}
+	}
 }

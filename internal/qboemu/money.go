@@ -23,6 +23,13 @@ func decimal(v any) (*big.Rat, bool) {
 	if s == "" || len(s) > 64 {
 		return nil, false
 	}
+	// Bound exponents: 1e999999 would be a million-digit number.
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		exp, err := strconv.Atoi(s[i+1:])
+		if err != nil || exp > 30 || exp < -30 {
+			return nil, false
+		}
+	}
 	r, ok := new(big.Rat).SetString(s)
 	if !ok {
 		return nil, false

@@ -132,7 +132,7 @@ func writeXML(buf *bytes.Buffer, name string, v any) {
 				text = xmlScalar(t[k])
 				continue
 			}
-			if isAttribute(k, t[k]) {
+			if isAttribute(k, t[k]) && xmlName(k) {
 				buf.WriteByte(' ')
 				buf.WriteString(k)
 				buf.WriteString(`="`)
@@ -143,7 +143,7 @@ func writeXML(buf *bytes.Buffer, name string, v any) {
 		buf.WriteByte('>')
 		_ = xml.EscapeText(buf, []byte(text))
 		for _, k := range keys {
-			if k == "value" || isAttribute(k, t[k]) {
+			if k == "value" || isAttribute(k, t[k]) || !xmlName(k) {
 				continue
 			}
 			writeXML(buf, k, t[k])
@@ -162,6 +162,22 @@ func writeXML(buf *bytes.Buffer, name string, v any) {
 	buf.WriteString("</")
 	buf.WriteString(name)
 	buf.WriteByte('>')
+}
+
+// xmlName reports whether k can be an XML element or attribute name; keys a
+// client invented that cannot are left out of XML answers.
+func xmlName(k string) bool {
+	if k == "" || strings.HasPrefix(strings.ToLower(k), "xml") {
+		return false
+	}
+	for i, r := range k {
+		ok := r == '_' || (r < utf8.RuneSelf && unicode.IsLetter(r)) ||
+			(i > 0 && (r == '-' || r == '.' || (r < utf8.RuneSelf && unicode.IsDigit(r))))
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func isAttribute(k string, v any) bool {
