@@ -103,7 +103,7 @@ func nullDate(t time.Time) sql.NullString {
 // nextInvoiceNumber is one more than the largest numeric invoice number of the account.
 func nextInvoiceNumber(ctx context.Context, tx *sqlx.Tx, accountID int64) (string, error) {
 	// Serialise numbering per account so two invoices created at once get different numbers.
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('invoice-number'), $1::int)`, accountID); err != nil {
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE`, accountID); err != nil {
 		return "", fmt.Errorf("store: lock invoice numbers: %w", err)
 	}
 	var max sql.NullInt64
