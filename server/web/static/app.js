@@ -30,7 +30,8 @@
         var text = p.message || (p.total ? ("Synced " + p.done + " of " + p.total + (p.failed ? (", " + p.failed + " failed") : "")) : "Syncing…");
         box.textContent = text + " ";
         if (link) { box.appendChild(link); }
-        if (s.running) { setTimeout(poll, 1500); return; }
+        var finished = p.total > 0 && p.pending === 0 && (p.done + p.failed) >= p.total && !p.current;
+        if (s.running && !finished) { setTimeout(poll, 1500); return; }
         var url = new URL(window.location.href);
         url.searchParams.delete("workflow_id");
         url.searchParams.set("done", "1");
