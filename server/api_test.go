@@ -153,6 +153,11 @@ func TestTimeCards(t *testing.T) {
 	if len(list.Items) != 3 {
 		t.Fatalf("status list = %d", len(list.Items))
 	}
+	owner.call("GET", "/api/v1/time-cards?ids="+itoa64(tc.ID)+",987654321", nil, http.StatusOK, &list)
+	if len(list.Items) != 1 || list.Items[0].ID != tc.ID {
+		t.Fatalf("selection = %+v", list.Items)
+	}
+	owner.fails("GET", "/api/v1/time-cards?ids=1,x", nil, 422, "ids")
 	owner.fails("GET", "/api/v1/time-cards?status=lost", nil, 422, "status")
 	owner.fails("GET", "/api/v1/time-cards?week=soon", nil, 422, "week")
 

@@ -2,6 +2,8 @@ package server
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -334,6 +336,16 @@ func (s *Server) listTimeCards(c *gin.Context) {
 	default:
 		fail(invalid("status", "status is one of never, synced, changed, syncing, failed"))
 		return
+	}
+	if v := c.Query("ids"); v != "" {
+		for _, part := range strings.Split(v, ",") {
+			id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
+			if err != nil || id <= 0 || len(f.IDs) >= 1000 {
+				fail(invalid("ids", "ids is a comma-separated list of up to 1000 time card ids"))
+				return
+			}
+			f.IDs = append(f.IDs, id)
+		}
 	}
 	switch c.Query("unbilled") {
 	case "", "false":

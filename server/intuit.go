@@ -120,7 +120,7 @@ func (s *Server) intuitCallback(c *gin.Context) {
 	ctx := c.Request.Context()
 	state := c.Query("state")
 	if state == "" {
-		s.fail(c, errBadState)
+		s.browserFail(c, errBadState)
 		return
 	}
 	st, err := s.store.ConsumeOAuthState(ctx, hashToken(state))
@@ -128,64 +128,86 @@ func (s *Server) intuitCallback(c *gin.Context) {
 		if errors.Is(err, store.ErrNotFound) {
 			err = errBadState
 		}
-		s.fail(c, err)
+		s.browserFail(c, err)
 		return
 	}
 	binding, _ := c.Cookie(oauthCookie)
 	if binding == "" || subtle.ConstantTimeCompare([]byte(hashToken(binding)), []byte(st.BrowserHash)) != 1 {
-		s.fail(c, errBadState)
+		s.browserFail(c, errBadState)
 		return
 	}
 	if e := c.Query("error"); e != "" {
-		s.fail(c, &apiError{Status: http.StatusBadRequest, Code: codeBadRequest, Message: "Intuit did not authorize Hoursync (" + e + "); try again"})
+		s.browserFail(c, &apiError{Status: http.StatusBadRequest, Code: codeBadRequest, Message: "Intuit did not authorize Hoursync (" + e + "); try again"})
 		return
 	}
 	code := c.Query("code")
 	if code == "" || s.intuit == nil {
-		s.fail(c, badRequest("the answer from Intuit has no authorization code"))
+		s.browserFail(c, badRequest("the answer from Intuit has no authorization code"))
 		return
 	}
 	realm := c.Query("realmId")
 	grant, err := s.intuit.Exchange(ctx, code, st.Nonce)
 	if err != nil {
 		s.log.WarnContext(ctx, "intuit code exchange failed", "request_id", requestID(c), "err", err)
-		s.fail(c, &apiError{Status: http.StatusBadGateway, Code: codeUnavailable, Message: "Intuit did not confirm the sign-in; try again"})
+		s.browserFail(c, &apiError{Status: http.StatusBadGateway, Code: codeUnavailable, Message: "Intuit did not confirm the sign-in; try again"})
 		return
 	}
 	switch st.Kind {
 	case flowConnect:
 		a, ok := authOf(c)
 		if !ok || a.User.ID != st.UserID.Int64 || a.AccountID != st.AccountID.Int64 || !a.User.IsAdmin() {
-			s.fail(c, errBadState)
+			s.browserFail(c, errBadState)
 			return
 		}
 		if realm == "" {
-			s.fail(c, invalid("realmId", "Intuit did not say which company to connect; choose a company and try again"))
+			s.browserFail(c, invalid("realmId", "Intuit did not say which company to connect; choose a company and try again"))
 			return
 		}
 		if err := s.connectRealm(c, a.User, realm, grant.Token); err != nil {
-			s.fail(c, err)
+			s.browserFail(c, err)
 			return
 		}
 		c.Redirect(http.StatusSeeOther, "/settings?connected=1")
 	default:
 		u, err := s.intuitUser(ctx, grant.Identity)
 		if err != nil {
-			s.fail(c, err)
+			s.browserFail(c, err)
 			return
 		}
 		if _, err := s.startSession(c, u); err != nil {
-			s.fail(c, err)
+			s.browserFail(c, err)
 			return
 		}
 		if realm != "" && u.IsAdmin() {
 			if err := s.connectRealm(c, u, realm, grant.Token); err != nil {
-				s.fail(c, err)
+				s.browserFail(c, err)
 				return
 			}
 		}
 		c.Redirect(http.StatusSeeOther, "/")
 	}
+}
+
+// browserFail answers a failed browser flow: a page with the reason for a browser
+// (the sign-in page, or settings for a signed-in person), the API's error body for
+// anything else.
+func (s *Server) browserFail(c *gin.Context, err error) {
+	if !strings.Contains(c.GetHeader("Accept"), "text/html") {
+		s.fail(c, err)
+		return
+	}
+	ae := s.toAPIError(c, err)
+	if _, ok := authOf(c); ok {
+		s.flash(c, "error", ae.Message)
+		c.Redirect(http.StatusSeeOther, "/settings")
+		c.Abort()
+		return
+	}
+	pd := s.pageData(c, "Sign in", "")
+	pd.Page = "signin"
+	pd.Error = &apiError{Message: ae.Message}
+	s.render(c, ae.Status, "auth", pd)
+	c.Abort()
 }
 
 // intuitUser finds the person by Intuit subject, then by verified e-mail (linking the

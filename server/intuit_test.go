@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -245,5 +246,21 @@ func TestQBOWebhooks(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("no verifier: %d", resp.StatusCode)
+	}
+}
+
+func TestIntuitCallbackFailureShowsAPageToBrowsers(t *testing.T) {
+	e := newEnv(t)
+	req, _ := http.NewRequest("GET", e.srv.URL+callbackURL("forged", "code", ""), nil)
+	req.Header.Set("Accept", "text/html,application/xhtml+xml")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf strings.Builder
+	_, _ = io.Copy(&buf, resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(buf.String(), "expired or was already used") || !strings.Contains(buf.String(), "Sign in with Intuit") {
+		t.Fatalf("status %d: %s", resp.StatusCode, buf.String())
 	}
 }

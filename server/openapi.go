@@ -154,7 +154,8 @@ func operations() []operation {
 
 		{Method: "GET", Path: "/api/v1/time-cards", Summary: "Time cards (members see their own)", Tag: "time", Access: signedIn,
 			Query: withPage(param{"week", "string", "any date of the week (YYYY-MM-DD)"}, param{"from", "string", "first date"}, param{"to", "string", "last date"},
-				param{"user_id", "integer", "person"}, param{"customer_id", "integer", "customer"}, param{"status", "string", "never|synced|changed|syncing|failed"}, param{"unbilled", "boolean", "only cards on no invoice"}),
+				param{"user_id", "integer", "person"}, param{"customer_id", "integer", "customer"}, param{"status", "string", "never|synced|changed|syncing|failed"}, param{"unbilled", "boolean", "only cards on no invoice"},
+				param{"ids", "string", "comma-separated ids (a selection)"}),
 			Status: 200, Response: listJSON[timeCardJSON]{}},
 		{Method: "POST", Path: "/api/v1/time-cards", Summary: "Record time (1 minute to 24 hours)", Tag: "time", Access: signedIn, Request: timeCardRequest{}, Status: 201, Response: timeCardJSON{}},
 		{Method: "GET", Path: "/api/v1/time-cards/{id}", Summary: "One time card", Tag: "time", Access: signedIn, Status: 200, Response: timeCardJSON{}},
