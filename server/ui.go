@@ -121,6 +121,9 @@ func (s *Server) pageData(c *gin.Context, title, nav string) *pageData {
 			}
 		}
 	}
+	if c.Query("done") != "" && pd.Flash == "" && pd.Error == nil {
+		pd.Flash = "Sync finished. Each row shows its result; a failed one says what to do."
+	}
 	if wf := c.Query("workflow_id"); wf != "" {
 		if owner, ok := workflowAccount(wf); ok && pd.Me != nil && owner == pd.Me.Account.ID {
 			pd.WorkflowID, pd.WorkflowURL = wf, s.workflowURL(wf)

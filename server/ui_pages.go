@@ -175,6 +175,8 @@ type timesheetData struct {
 	Services                 []serviceJSON
 	UserNames, CustomerNames map[int64]string
 	ServiceNames             map[int64]string
+	// NeedsReconnect shows the reconnect button above the table.
+	NeedsReconnect bool
 }
 
 func (s *Server) loadLists(c *gin.Context, d *timesheetData) error {
@@ -242,6 +244,12 @@ func (s *Server) timesheet(c *gin.Context, status int, form url.Values, e *apiEr
 	d.Cards = list.Items
 	for _, tc := range d.Cards {
 		d.Total += tc.Minutes
+		if tc.SyncStatus == store.StatusFailed && strings.Contains(tc.SyncMessage, "Reconnect QuickBooks") {
+			d.NeedsReconnect = true
+		}
+	}
+	if conn, err := s.store.GetConnectionStatus(c.Request.Context(), a.AccountID); err == nil && conn.Status == "needs_reconnect" {
+		d.NeedsReconnect = true
 	}
 	pd.Data = d
 	if form != nil {

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"hoursync/internal/store"
 	"hoursync/internal/testutil"
 )
 
@@ -161,6 +163,14 @@ func TestWebUITimesheetFlow(t *testing.T) {
 	if _, page := b.page("/settings"); !strings.Contains(page, "Disconnect from QuickBooks") || !strings.Contains(page, "Test Co") {
 		t.Fatal("settings do not show the connection")
 	}
+	// A failed sync says what to do, with the button right there.
+	if err := e.store.RecordSyncFailure(context.Background(), b.me.Account.ID, store.ObjectTimeCard, list.Items[0].ID, "NeedsReconnect",
+		"Reconnect QuickBooks: the connection to QuickBooks Online was revoked or expired.", store.SyncRun{Kind: "timecards"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, page := b.page("/timesheet?week=2026-03-04"); !strings.Contains(page, `action="/auth/intuit/connect"`) || !strings.Contains(page, "was revoked or expired") {
+		t.Fatal("failed sync does not offer to reconnect")
+	}
 	status, loc, _ = b.form("/timesheet/actions", b.withCSRF("week", "2026-03-02", "card_id", id, "action", "delete"), "")
 	if status != http.StatusSeeOther {
 		t.Fatalf("delete: %d", status)
@@ -195,4 +205,55 @@ func between(s, before, after string) string {
 		return ""
 	}
 	return s[j+len(before) : i]
+}
+
+func TestWebUIInvoiceFlow(t *testing.T) {
+	e := newEnv(t)
+	b := e.signUp()
+	f := b.fixtures()
+	a := b.timeCard(f, "2026-03-02", 60)
+	c := b.timeCard(f, "2026-03-03", 30)
+	status, loc, _ := b.form("/timesheet/actions", b.withCSRF("week", "2026-03-02", "card_id", itoa64(a.ID), "card_id", itoa64(c.ID),
+		"action", "invoice", "grouping", "per_card"), "")
+	if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/invoices/") {
+		t.Fatalf("invoice from selection: %d %s", status, loc)
+	}
+	status, page := b.page(loc)
+	if status != 200 || !strings.Contains(page, "180.00") || !strings.Contains(page, "Sync with QuickBooks") {
+		t.Fatalf("invoice page: %d", status)
+	}
+	id := strings.TrimPrefix(loc, "/invoices/")
+	svc := itoa64(f.Service.ID)
+	// A bad quantity on the second row is shown on that row, with what was typed.
+	status, _, body := b.form(loc, b.withCSRF("customer_id", itoa64(f.Customer.ID), "date", "2026-03-31",
+		"line_service_id", svc, "line_description", "Design", "line_quantity", "1", "line_rate", "120.00",
+		"line_service_id", "", "line_description", "", "line_quantity", "", "line_rate", "",
+		"line_service_id", svc, "line_description", "Extra", "line_quantity", "lots", "line_rate", "10"), "")
+	if status != 422 || !strings.Contains(body, `value="lots"`) || !strings.Contains(body, "must be a number") {
+		t.Fatalf("bad line: %d %s", status, body)
+	}
+	status, saved, _ := b.form(loc, b.withCSRF("customer_id", itoa64(f.Customer.ID), "date", "2026-03-31", "memo", "Thanks",
+		"line_service_id", svc, "line_description", "Design", "line_quantity", "1.25", "line_rate", "120.00"), "")
+	if status != http.StatusSeeOther || saved != loc {
+		t.Fatalf("save: %d %s", status, saved)
+	}
+	var inv invoiceJSON
+	b.call("GET", "/api/v1/invoices/"+id, nil, 200, &inv)
+	if inv.Total != "150.00" || inv.Memo != "Thanks" || len(inv.Lines) != 1 {
+		t.Fatalf("saved invoice = %+v", inv)
+	}
+	if status, _, _ := b.form("/invoices/"+id+"/void", b.withCSRF(), ""); status != http.StatusSeeOther {
+		t.Fatalf("void: %d", status)
+	}
+	b.call("GET", "/api/v1/invoices/"+id, nil, 200, &inv)
+	if inv.Status != "void" {
+		t.Fatalf("status = %q", inv.Status)
+	}
+	if _, page := b.page("/invoices"); !strings.Contains(page, inv.Number) {
+		t.Fatal("invoice list lacks the invoice")
+	}
+	status, loc, _ = b.form("/invoices/"+id+"/delete", b.withCSRF(), "")
+	if status != http.StatusSeeOther || loc != "/invoices" {
+		t.Fatalf("delete: %d %s", status, loc)
+	}
 }
