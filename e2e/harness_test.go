@@ -48,7 +48,11 @@ type stack struct {
 
 var testKeys = []config.TokenKey{{ID: "t1", Key: []byte("0123456789abcdef0123456789abcdef")}}
 
-func newStack(t *testing.T) *stack {
+func newStack(t *testing.T) *stack { return newStackWith(t, true) }
+
+// newStackWith builds the stack; without an in-process worker the test runs its own
+// (a separate process, to be killed).
+func newStackWith(t *testing.T, inProcessWorker bool) *stack {
 	t.Helper()
 	db := testutil.DB(t)
 	c, queue := testutil.Temporal(t)
@@ -82,7 +86,9 @@ func newStack(t *testing.T) *stack {
 	s.acts = &activities.Activities{Store: s.store, Syncs: s.starter, Logger: logger,
 		QBO: &activities.QBOCompanies{Connections: conns, Options: qbo.Options{BaseURL: srv.URL, Limiter: limiter, Logger: logger,
 			BaseBackoff: 50 * time.Millisecond, MaxBackoff: time.Second}}}
-	s.startWorker()
+	if inProcessWorker {
+		s.startWorker()
+	}
 	return s
 }
 
