@@ -4,14 +4,43 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.temporal.io/sdk/client"
+
 	"hoursync/internal/config"
 	"hoursync/internal/store"
+	"hoursync/server"
+	"hoursync/worker"
 )
 
-// runServer runs the web app and JSON API until ctx ends.
+// runServer runs the web app and JSON API until ctx ends, then drains requests.
 func runServer(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
-	<-ctx.Done()
-	return nil
+	c, err := worker.Dial(cfg.TemporalAddress, cfg.TemporalNamespace, logger, nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	a, err := openApp(ctx, cfg, logger, c)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv := server.New(server.Deps{
+		Config:   cfg,
+		Store:    a.Store,
+		Logger:   logger,
+		Registry: reg,
+		Syncer:   a.Starter,
+		Intuit:   &server.IntuitService{OAuth: a.OAuth, Connections: a.Connections, QBOBaseURL: cfg.QBOAPIBaseURL, Logger: logger},
+		Ready: map[string]server.Pinger{"temporal": server.PingerFunc(func(ctx context.Context) error {
+			_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		})},
+	})
+	return srv.Run(ctx, cfg.HTTPAddr)
 }
 
 // runDev migrates, seeds the demo login and runs server and worker in one process.
