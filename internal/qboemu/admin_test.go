@@ -263,3 +263,36 @@ func TestConcurrentRepeatsOfOneRequestIDCreateOnce(t *testing.T) {
 		t.Fatalf("%d customers", got)
 	}
 }
+
+func TestLimitsThrottleWithQBOFault(t *testing.T) {
+	h := newHarnessWith(t, PlanPlus, Options{Limits: Limits{PerMinute: 3, BatchPerMinute: 1}})
+	for range 3 {
+		h.call(http.MethodGet, "companyinfo/"+h.realm, nil).ok(t, "CompanyInfo")
+	}
+	e := h.call(http.MethodGet, "companyinfo/"+h.realm, nil).fault(t, http.StatusTooManyRequests, "3001")
+	if e["Message"] != "message=ThrottleExceeded; errorCode=003001; statusCode=429" {
+		t.Fatalf("throttle fault: %v", e)
+	}
+	var c map[string]any
+	h.admin(http.MethodGet, "/admin/counters", nil, 200, &c)
+	if c["throttled"] == nil || c["throttled"].(float64) < 1 {
+		t.Fatalf("counters: %v", c)
+	}
+}
+
+func TestLimitsRefuseRequestsBeyondInFlight(t *testing.T) {
+	h := newHarnessWith(t, PlanPlus, Options{Limits: Limits{InFlight: 2}})
+	h.admin(http.MethodPost, "/admin/faults", map[string]any{"kind": "latency", "ms": 400, "count": 2}, 201, nil)
+	done := make(chan int, 2)
+	for range 2 {
+		go func() { done <- h.call(http.MethodGet, "companyinfo/"+h.realm, nil).status }()
+	}
+	time.Sleep(150 * time.Millisecond)
+	h.call(http.MethodGet, "companyinfo/"+h.realm, nil).fault(t, http.StatusTooManyRequests, "3001")
+	for range 2 {
+		if s := <-done; s != 200 {
+			t.Fatalf("held request: %d", s)
+		}
+	}
+	h.call(http.MethodGet, "companyinfo/"+h.realm, nil).ok(t, "CompanyInfo")
+}

@@ -7,6 +7,11 @@ func newAuthority(opts Options, _ *Emulator) (authority, error) {
 	return newTokenAuthority(opts.Now, opts.TimeScale), nil
 }
 
-func newLimiter(Options) limiter { return openLimiter{} }
+func newLimiter(opts Options) limiter {
+	if opts.Limits.Off {
+		return openLimiter{}
+	}
+	return newWindowLimiter(opts.Limits, opts.TimeScale, opts.Now)
+}
 
 func newNotifier(Options) notifier { return silentNotifier{} }
