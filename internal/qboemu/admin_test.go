@@ -282,12 +282,12 @@ func TestLimitsThrottleWithQBOFault(t *testing.T) {
 
 func TestLimitsRefuseRequestsBeyondInFlight(t *testing.T) {
 	h := newHarnessWith(t, PlanPlus, Options{Limits: Limits{InFlight: 2}})
-	h.admin(http.MethodPost, "/admin/faults", map[string]any{"kind": "latency", "ms": 400, "count": 2}, 201, nil)
+	h.admin(http.MethodPost, "/admin/faults", map[string]any{"kind": "latency", "ms": 1000, "count": 2}, 201, nil)
 	done := make(chan int, 2)
 	for range 2 {
 		go func() { done <- h.call(http.MethodGet, "companyinfo/"+h.realm, nil).status }()
 	}
-	time.Sleep(150 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
 	h.call(http.MethodGet, "companyinfo/"+h.realm, nil).fault(t, http.StatusTooManyRequests, "3001")
 	for range 2 {
 		if s := <-done; s != 200 {
