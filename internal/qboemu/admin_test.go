@@ -2,10 +2,14 @@ package qboemu
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -295,4 +299,46 @@ func TestLimitsRefuseRequestsBeyondInFlight(t *testing.T) {
 		}
 	}
 	h.call(http.MethodGet, "companyinfo/"+h.realm, nil).ok(t, "CompanyInfo")
+}
+
+func TestWebhooksAreSignedInBothFormats(t *testing.T) {
+	for _, format := range []string{"cloudevents", "legacy"} {
+		t.Run(format, func(t *testing.T) {
+			type delivery struct {
+				body []byte
+				sig  string
+			}
+			got := make(chan delivery, 10)
+			hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				got <- delivery{b, r.Header.Get("intuit-signature")}
+			}))
+			defer hook.Close()
+			h := newHarnessWith(t, PlanPlus, Options{Limits: Limits{Off: true}, WebhookURL: hook.URL, WebhookVerifier: "verifier-token", WebhookFormat: format})
+			c := h.create("Customer", map[string]any{"DisplayName": "Hooked"})
+			var d delivery
+			select {
+			case d = <-got:
+			case <-time.After(5 * time.Second):
+				t.Fatal("no webhook delivered")
+			}
+			mac := hmac.New(sha256.New, []byte("verifier-token"))
+			mac.Write(d.body)
+			if d.sig != base64.StdEncoding.EncodeToString(mac.Sum(nil)) {
+				t.Fatalf("bad signature %q for %s", d.sig, d.body)
+			}
+			body := string(d.body)
+			switch format {
+			case "cloudevents":
+				if !strings.Contains(body, `"type":"qbo.customer.created.v1"`) || !strings.Contains(body, `"intuitentityid":"`+c["Id"].(string)+`"`) ||
+					!strings.Contains(body, `"intuitaccountid":"`+h.realm+`"`) {
+					t.Fatalf("cloudevents body: %s", body)
+				}
+			case "legacy":
+				if !strings.HasPrefix(body, `{"eventNotifications":[{"realmId":"`+h.realm+`"`) || !strings.Contains(body, `"operation":"Create"`) {
+					t.Fatalf("legacy body: %s", body)
+				}
+			}
+		})
+	}
 }

@@ -14,4 +14,9 @@ func newLimiter(opts Options) limiter {
 	return newWindowLimiter(opts.Limits, opts.TimeScale, opts.Now)
 }
 
-func newNotifier(Options) notifier { return silentNotifier{} }
+func newNotifier(opts Options) notifier {
+	if opts.WebhookURL == "" {
+		return silentNotifier{}
+	}
+	return newPostNotifier(opts.WebhookURL, opts.WebhookVerifier, opts.WebhookFormat, opts.Logger)
+}
