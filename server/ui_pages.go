@@ -265,9 +265,9 @@ func (s *Server) timesheet(c *gin.Context, status int, form url.Values, e *apiEr
 	s.render(c, status, "timesheet", pd)
 }
 
-// minutesOf reads "1:30", "1.5" (hours) or "90" (minutes).
+// minutesOf reads "1:30" (h:mm), "1.5" or "2" (hours) or "90m" (minutes).
 func minutesOf(v string) any {
-	v = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "h"))
+	v = strings.ToLower(strings.TrimSpace(v))
 	switch {
 	case v == "":
 		return nil
@@ -279,17 +279,17 @@ func minutesOf(v string) any {
 			return v
 		}
 		return hh*60 + mm
-	case strings.ContainsAny(v, ".,"):
-		f, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", "."), 64)
-		if err != nil || f < 0 || f > 100 {
-			return v
+	case strings.HasSuffix(v, "m"):
+		if n, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(v, "m"))); err == nil {
+			return n
 		}
-		return int(f*60 + 0.5)
+		return v
 	}
-	if n, err := strconv.Atoi(v); err == nil {
-		return n
+	f, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(strings.TrimSuffix(v, "h")), ",", "."), 64)
+	if err != nil || f < 0 || f > 100 {
+		return v
 	}
-	return v
+	return int(f*60 + 0.5)
 }
 
 // cardBody turns the add/edit form into the API's time card body.
