@@ -38,6 +38,11 @@ func registerPlaceholders(env *testsuite.TestWorkflowEnvironment) {
 	reg(workflows.ActLoadInvoice, func(context.Context, workflows.LoadInvoiceInput) (workflows.InvoiceRef, error) { panic("mock me") })
 	reg(workflows.ActPrepareInvoice, func(context.Context, workflows.PrepareInput) (workflows.InvoiceOp, error) { panic("mock me") })
 	reg(workflows.ActPushInvoice, func(context.Context, workflows.PushInvoiceInput) (workflows.Outcome, error) { panic("mock me") })
+	reg(workflows.ActListChanged, func(context.Context, workflows.ConnectionRef) (workflows.ChangedObjects, error) { panic("mock me") })
+	reg(workflows.ActFeedSyncs, func(context.Context, workflows.FeedInput) (workflows.FeedResult, error) { panic("mock me") })
+	reg(workflows.ActRefreshTokens, func(context.Context, workflows.AccountInput) (string, error) { panic("mock me") })
+	reg(workflows.ActDisconnect, func(context.Context, workflows.AccountInput) error { panic("mock me") })
+	reg(workflows.ActPauseSchedules, func(context.Context, workflows.AccountInput) error { panic("mock me") })
 }
 
 type WorkflowSuite struct {
@@ -55,6 +60,9 @@ func (s *WorkflowSuite) SetupTest() {
 	s.env.RegisterWorkflow(workflows.Import)
 	s.env.RegisterWorkflow(workflows.TimeCardSync)
 	s.env.RegisterWorkflow(workflows.InvoiceSync)
+	s.env.RegisterWorkflow(workflows.Resync)
+	s.env.RegisterWorkflow(workflows.TokenKeepAlive)
+	s.env.RegisterWorkflow(workflows.Disconnect)
 	registerPlaceholders(s.env)
 	s.recorded = nil
 	s.env.OnActivity(workflows.ActRecordSyncOutcome, mock.Anything, mock.Anything).Return(
@@ -293,4 +301,75 @@ func (s *WorkflowSuite) TestInvoiceSyncInactiveCustomerIsRecordedWithQBOsReason(
 	s.Require().Len(s.recorded, 1)
 	s.Equal(workflows.ErrTypeDeletedInQBO, s.recorded[0].ErrorType)
 	s.Contains(s.recorded[0].Message, "inactive")
+}
+
+func (s *WorkflowSuite) mockImport() {
+	for _, n := range []string{workflows.ActImportIncomeAccounts, workflows.ActImportCustomers, workflows.ActImportServices} {
+		s.env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 1}, nil)
+	}
+}
+
+func (s *WorkflowSuite) TestScheduledResyncImportsPushesEditsAndFeedsChangedCardsAndInvoices() {
+	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, workflows.CheckPlanInput{AccountID: 1}).Return(workflows.ConnectionInfo{RealmID: "r"}, nil)
+	s.mockImport()
+	s.env.OnActivity(workflows.ActListChanged, mock.Anything, workflows.ConnectionRef{AccountID: 1, RealmID: "r"}).Return(
+		workflows.ChangedObjects{Customers: []int64{4}, Services: []int64{5, 6}, TimeCards: []int64{7, 8}, Invoices: []int64{9}}, nil)
+	s.env.OnActivity(workflows.ActEnsureCustomer, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "1"}, nil).Once()
+	s.env.OnActivity(workflows.ActEnsureService, mock.Anything, workflows.EnsureInput{AccountID: 1, RealmID: "r", ObjectID: 5}).Return(workflows.EnsureResult{QBOID: "2"}, nil).Once()
+	s.env.OnActivity(workflows.ActEnsureService, mock.Anything, workflows.EnsureInput{AccountID: 1, RealmID: "r", ObjectID: 6}).Return(
+		workflows.EnsureResult{}, appErr(workflows.ErrTypeValidation)).Once()
+	s.env.OnActivity(workflows.ActFeedSyncs, mock.Anything, workflows.FeedInput{AccountID: 1, TimeCards: []int64{7, 8}, Invoices: []int64{9}}).Return(
+		workflows.FeedResult{WorkflowIDs: []string{"timecard-sync/1", "invoice-sync/1/9"}}, nil).Once()
+	s.env.ExecuteWorkflow(workflows.Resync, workflows.ResyncInput{AccountID: 1, Scope: workflows.ScopeChanged})
+	s.NoError(s.env.GetWorkflowError())
+	var res workflows.ResyncResult
+	s.NoError(s.env.GetWorkflowResult(&res))
+	s.Equal(1, res.PushedCustomers)
+	s.Equal(1, res.PushedServices)
+	s.Equal(1, res.Failed)
+	s.Len(res.Fed.WorkflowIDs, 2)
+	s.Require().Len(s.recorded, 1)
+	s.Equal(int64(6), s.recorded[0].Object.ID)
+}
+
+func (s *WorkflowSuite) TestCustomersResyncDoesNotTouchCardsOrInvoices() {
+	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r"}, nil)
+	s.mockImport()
+	s.env.OnActivity(workflows.ActListChanged, mock.Anything, mock.Anything).Return(workflows.ChangedObjects{TimeCards: []int64{7}}, nil)
+	s.env.ExecuteWorkflow(workflows.Resync, workflows.ResyncInput{AccountID: 1, Scope: workflows.ScopeCustomers})
+	s.NoError(s.env.GetWorkflowError())
+	s.env.AssertNotCalled(s.T(), workflows.ActFeedSyncs, mock.Anything, mock.Anything)
+}
+
+func (s *WorkflowSuite) TestScheduledResyncOfDisconnectedAccountEndsQuietly() {
+	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{}, appErr(workflows.ErrTypeNotConnected))
+	s.env.ExecuteWorkflow(workflows.Resync, workflows.ResyncInput{AccountID: 1, Scope: workflows.ScopeChanged})
+	s.NoError(s.env.GetWorkflowError())
+	var res workflows.ResyncResult
+	s.NoError(s.env.GetWorkflowResult(&res))
+	s.Equal(workflows.MsgNotConnected, res.Message)
+}
+
+func (s *WorkflowSuite) TestKeepAliveRefreshesAndReportsAGrantThatIsGone() {
+	s.env.OnActivity(workflows.ActRefreshTokens, mock.Anything, workflows.AccountInput{AccountID: 1}).Return("", appErr(workflows.ErrTypeNeedsReconnect)).Once()
+	s.env.ExecuteWorkflow(workflows.TokenKeepAlive, workflows.AccountInput{AccountID: 1})
+	s.NoError(s.env.GetWorkflowError())
+	var msg string
+	s.NoError(s.env.GetWorkflowResult(&msg))
+	s.Equal(workflows.MsgReconnect, msg)
+}
+
+func (s *WorkflowSuite) TestDisconnectRevokesThenPausesSchedules() {
+	var order []string
+	s.env.OnActivity(workflows.ActDisconnect, mock.Anything, mock.Anything).Return(func(context.Context, workflows.AccountInput) error {
+		order = append(order, "revoke")
+		return nil
+	}).Once()
+	s.env.OnActivity(workflows.ActPauseSchedules, mock.Anything, mock.Anything).Return(func(context.Context, workflows.AccountInput) error {
+		order = append(order, "pause")
+		return nil
+	}).Once()
+	s.env.ExecuteWorkflow(workflows.Disconnect, workflows.AccountInput{AccountID: 1})
+	s.NoError(s.env.GetWorkflowError())
+	s.Equal([]string{"revoke", "pause"}, order)
 }
