@@ -188,3 +188,35 @@ func TestCustomersResyncPicksUpQBOCustomerAndPushesLocalRename(t *testing.T) {
 		t.Fatalf("QBO customers %v: local rename not pushed", names)
 	}
 }
+
+func TestDeletedInvoiceIsDeletedInQBOAndReleasesItsTimes(t *testing.T) {
+	s := newStack(t)
+	tn := s.connect("Essentials")
+	s.importAll(tn)
+	inv, ids := s.invoiceFromCards(tn, 2)
+	s.syncCards(tn, ids...)
+	s.syncInvoice(tn, inv.ID)
+	invs := s.qboInvoices(tn.realm)
+	if len(invs) != 1 {
+		t.Fatalf("invoices = %d", len(invs))
+	}
+	// The invoice links the synced time activities it bills.
+	if linked, _ := invs[0]["LinkedTxn"].([]any); len(linked) != 2 {
+		t.Fatalf("LinkedTxn = %v, want the 2 time activities", invs[0]["LinkedTxn"])
+	}
+	ctx := context.Background()
+	pending, err := s.store.DeleteInvoice(ctx, tn.account.ID, inv.ID)
+	if err != nil || !pending {
+		t.Fatalf("delete: pending=%v err=%v", pending, err)
+	}
+	if res := s.syncInvoice(tn, inv.ID); !res.Outcome.Succeeded || res.Op != workflows.OpDelete {
+		t.Fatalf("delete sync: %+v", res)
+	}
+	if n := len(s.qboInvoices(tn.realm)); n != 0 {
+		t.Fatalf("invoices after delete = %d", n)
+	}
+	unbilled, _ := s.store.ListTimeCards(ctx, tn.account.ID, store.TimeCardFilter{Unbilled: true, IDs: ids}, store.Page{})
+	if len(unbilled) != 2 {
+		t.Fatalf("times released = %d, want 2", len(unbilled))
+	}
+}
