@@ -162,6 +162,10 @@ func TestTwoWorkersShareOneRealmBudget(t *testing.T) {
 	if m.maxInFlight > 10 {
 		t.Fatalf("%d requests in flight at once, limit 10", m.maxInFlight)
 	}
+	cnt := e.counters(realm)
+	if cnt["throttled"] != float64(0) || cnt["maxInFlight"].(float64) > 10 {
+		t.Fatalf("emulator counters: throttled %v, maxInFlight %v", cnt["throttled"], cnt["maxInFlight"])
+	}
 }
 
 // TestBatchBudgetAndThrottleBurst: batch calls stay within their own budget, and a
