@@ -21,7 +21,7 @@ type workerProcess struct {
 	cmd *exec.Cmd
 }
 
-func buildHoursync(t *testing.T) string {
+func buildHoursync(t testing.TB) string {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	bin := filepath.Join(t.TempDir(), "hoursync")

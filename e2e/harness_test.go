@@ -32,7 +32,7 @@ import (
 // stack is the whole sync path of one test: Postgres, the emulator over HTTP, the
 // connection store, a worker with the real activities on the run's Temporal server.
 type stack struct {
-	t        *testing.T
+	t        testing.TB
 	store    *store.Store
 	emu      *qboemu.Emulator
 	emuURL   string
@@ -48,11 +48,11 @@ type stack struct {
 
 var testKeys = []config.TokenKey{{ID: "t1", Key: []byte("0123456789abcdef0123456789abcdef")}}
 
-func newStack(t *testing.T) *stack { return newStackWith(t, true) }
+func newStack(t testing.TB) *stack { return newStackWith(t, true) }
 
 // newStackWith builds the stack; without an in-process worker the test runs its own
 // (a separate process, to be killed).
-func newStackWith(t *testing.T, inProcessWorker bool) *stack {
+func newStackWith(t testing.TB, inProcessWorker bool) *stack {
 	t.Helper()
 	db := testutil.DB(t)
 	c, queue := testutil.Temporal(t)
@@ -268,7 +268,7 @@ func (s *stack) waitCards(tn tenant, ids []int64, workflowID string) {
 		if busy == 0 {
 			return
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(25 * time.Millisecond)
 	}
 	s.t.Fatalf("cards still syncing after 3 minutes (workflow %s)", workflowID)
 }

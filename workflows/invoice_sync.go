@@ -36,13 +36,13 @@ func InvoiceSync(ctx workflow.Context, in InvoiceSyncInput) (InvoiceSyncResult, 
 	fail := func(err error) (InvoiceSyncResult, error) {
 		errType, msg := failureOf(err)
 		res.Outcome.ErrorType, res.Outcome.Message = errType, msg
-		_ = workflow.ExecuteActivity(lctx, ActRecordSyncOutcome, RecordOutcomeInput{AccountID: in.AccountID, Kind: KindInvoice,
+		_ = workflow.ExecuteLocalActivity(lctx, ActRecordSyncOutcome, RecordOutcomeInput{AccountID: in.AccountID, Kind: KindInvoice,
 			Outcomes: []Outcome{res.Outcome}}).Get(ctx, nil)
 		progress.Done, progress.Failed, progress.Message = 1, 1, msg
 		return res, nil
 	}
 
-	if err := workflow.ExecuteActivity(lctx, ActMarkSyncing, MarkSyncingInput{AccountID: in.AccountID, ObjectType: "invoice",
+	if err := workflow.ExecuteLocalActivity(lctx, ActMarkSyncing, MarkSyncingInput{AccountID: in.AccountID, ObjectType: "invoice",
 		IDs: []int64{in.InvoiceID}, Kind: KindInvoice}).Get(ctx, nil); err != nil {
 		return fail(err)
 	}
@@ -52,7 +52,7 @@ func InvoiceSync(ctx workflow.Context, in InvoiceSyncInput) (InvoiceSyncResult, 
 	}
 	_ = workflow.UpsertTypedSearchAttributes(ctx, AttrRealm.ValueSet(conn.RealmID))
 	var ref InvoiceRef
-	if err := workflow.ExecuteActivity(lctx, ActLoadInvoice, LoadInvoiceInput(in)).Get(ctx, &ref); err != nil {
+	if err := workflow.ExecuteLocalActivity(lctx, ActLoadInvoice, LoadInvoiceInput(in)).Get(ctx, &ref); err != nil {
 		return fail(err)
 	}
 	if !ref.Deleted && !ref.Void {
@@ -73,7 +73,7 @@ func InvoiceSync(ctx workflow.Context, in InvoiceSyncInput) (InvoiceSyncResult, 
 	}
 	progress.Current = "invoice " + ref.Number
 	var op InvoiceOp
-	if err := workflow.ExecuteActivity(lctx, ActPrepareInvoice, PrepareInput{AccountID: in.AccountID, RealmID: conn.RealmID, IDs: []int64{in.InvoiceID}}).Get(ctx, &op); err != nil {
+	if err := workflow.ExecuteLocalActivity(lctx, ActPrepareInvoice, PrepareInput{AccountID: in.AccountID, RealmID: conn.RealmID, IDs: []int64{in.InvoiceID}}).Get(ctx, &op); err != nil {
 		return fail(err)
 	}
 	res.Op = op.Op

@@ -69,7 +69,7 @@ func Resync(ctx workflow.Context, in ResyncInput) (ResyncResult, error) {
 
 	progress.Current = "local changes"
 	var changed ChangedObjects
-	if err := workflow.ExecuteActivity(lctx, ActListChanged, ConnectionRef{AccountID: in.AccountID, RealmID: conn.RealmID}).Get(ctx, &changed); err != nil {
+	if err := workflow.ExecuteLocalActivity(lctx, ActListChanged, ConnectionRef{AccountID: in.AccountID, RealmID: conn.RealmID}).Get(ctx, &changed); err != nil {
 		return res, err
 	}
 	push := func(activity, objectType string, ids []int64) int {
@@ -79,7 +79,7 @@ func Resync(ctx workflow.Context, in ResyncInput) (ResyncResult, error) {
 			if err != nil {
 				errType, msg := failureOf(err)
 				res.Failed++
-				_ = workflow.ExecuteActivity(lctx, ActRecordSyncOutcome, RecordOutcomeInput{AccountID: in.AccountID, Kind: KindResync,
+				_ = workflow.ExecuteLocalActivity(lctx, ActRecordSyncOutcome, RecordOutcomeInput{AccountID: in.AccountID, Kind: KindResync,
 					Outcomes: []Outcome{{Object: ObjectRef{Type: objectType, ID: id}, ErrorType: errType, Message: msg}}}).Get(ctx, nil)
 				continue
 			}
@@ -91,7 +91,7 @@ func Resync(ctx workflow.Context, in ResyncInput) (ResyncResult, error) {
 	res.PushedServices = push(ActEnsureService, "service", changed.Services)
 	if in.Scope == ScopeChanged && (len(changed.TimeCards) > 0 || len(changed.Invoices) > 0) {
 		progress.Current = "time cards and invoices"
-		if err := workflow.ExecuteActivity(lctx, ActFeedSyncs, FeedInput{AccountID: in.AccountID,
+		if err := workflow.ExecuteActivity(clientActivity(ctx), ActFeedSyncs, FeedInput{AccountID: in.AccountID,
 			TimeCards: changed.TimeCards, Invoices: changed.Invoices}).Get(ctx, &res.Fed); err != nil {
 			return res, err
 		}
@@ -127,5 +127,5 @@ func Disconnect(ctx workflow.Context, in AccountInput) error {
 	if err := workflow.ExecuteActivity(qctx, ActDisconnect, in).Get(ctx, nil); err != nil {
 		return err
 	}
-	return workflow.ExecuteActivity(localActivity(ctx), ActPauseSchedules, in).Get(ctx, nil)
+	return workflow.ExecuteActivity(clientActivity(ctx), ActPauseSchedules, in).Get(ctx, nil)
 }

@@ -149,7 +149,7 @@ func (s *timeCardSync) fail(ctx workflow.Context, ids []int64, errType, message 
 	for _, id := range ids {
 		outcomes = append(outcomes, Outcome{Object: ObjectRef{Type: "time_card", ID: id}, ErrorType: errType, Message: message})
 	}
-	err := workflow.ExecuteActivity(localActivity(ctx), ActRecordSyncOutcome,
+	err := workflow.ExecuteLocalActivity(localActivity(ctx), ActRecordSyncOutcome,
 		RecordOutcomeInput{AccountID: s.accountID, Kind: KindTimeCards, Outcomes: outcomes}).Get(ctx, nil)
 	if err != nil {
 		workflow.GetLogger(ctx).Error("recording failed outcomes", "error", err)
@@ -174,7 +174,7 @@ func (s *timeCardSync) syncBatch(ctx workflow.Context, batch []int64) {
 	s.progress.Current = fmt.Sprintf("%d time cards", len(batch))
 	s.progress.Message = fmt.Sprintf("Syncing %d of %d time cards", s.progress.Done+len(batch), s.progress.Total)
 
-	if err := workflow.ExecuteActivity(lctx, ActMarkSyncing, MarkSyncingInput{AccountID: s.accountID,
+	if err := workflow.ExecuteLocalActivity(lctx, ActMarkSyncing, MarkSyncingInput{AccountID: s.accountID,
 		ObjectType: "time_card", IDs: batch, Kind: KindTimeCards}).Get(ctx, nil); err != nil {
 		errType, msg := failureOf(err)
 		s.fail(ctx, batch, errType, msg)
@@ -195,7 +195,7 @@ func (s *timeCardSync) syncBatch(ctx workflow.Context, batch []int64) {
 	realm := s.conn.RealmID
 
 	var refs []TimeCardRef
-	if err := workflow.ExecuteActivity(lctx, ActLoadTimeCards, LoadTimeCardsInput{AccountID: s.accountID, CardIDs: batch}).Get(ctx, &refs); err != nil {
+	if err := workflow.ExecuteLocalActivity(lctx, ActLoadTimeCards, LoadTimeCardsInput{AccountID: s.accountID, CardIDs: batch}).Get(ctx, &refs); err != nil {
 		errType, msg := failureOf(err)
 		s.fail(ctx, batch, errType, msg)
 		return
@@ -211,28 +211,17 @@ func (s *timeCardSync) syncBatch(ctx workflow.Context, batch []int64) {
 		}
 	}
 
-	// Ensure what the cards refer to, once per distinct object, in parallel.
-	failedDeps := map[int64]string{} // card -> message
-	var stop string
-	var stopType string
+	// Ensure what the cards refer to, once per distinct object, all in parallel.
+	type pending struct {
+		future workflow.Future
+		what   string
+		cards  []int64
+	}
+	var ensures []pending
 	ensure := func(activity, what string, d *dependents) {
-		keys, ids := d.order, d.cards
-		futures := make([]workflow.Future, len(keys))
-		for i, id := range keys {
-			futures[i] = workflow.ExecuteActivity(qctx, activity, EnsureInput{AccountID: s.accountID, RealmID: realm, ObjectID: id})
-		}
-		for i, id := range keys {
-			if err := futures[i].Get(ctx, nil); err != nil {
-				errType, msg := failureOf(err)
-				if stopsEverything(errType) {
-					stop, stopType = msg, errType
-				}
-				for _, card := range ids[id] {
-					if _, already := failedDeps[card]; !already {
-						failedDeps[card] = fmt.Sprintf("%s: %s", what, msg)
-					}
-				}
-			}
+		for _, id := range d.order {
+			ensures = append(ensures, pending{what: what, cards: d.cards[id],
+				future: workflow.ExecuteActivity(qctx, activity, EnsureInput{AccountID: s.accountID, RealmID: realm, ObjectID: id})})
 		}
 	}
 	users, customers, services := newDependents(), newDependents(), newDependents()
@@ -245,11 +234,24 @@ func (s *timeCardSync) syncBatch(ctx workflow.Context, batch []int64) {
 		services.add(r.ServiceID, r.CardID)
 	}
 	ensure(ActEnsureEmployee, "Employee", users)
-	if stop == "" {
-		ensure(ActEnsureCustomer, "Customer", customers)
-	}
-	if stop == "" {
-		ensure(ActEnsureService, "Service", services)
+	ensure(ActEnsureCustomer, "Customer", customers)
+	ensure(ActEnsureService, "Service", services)
+	failedDeps := map[int64]string{} // card -> message
+	var stop, stopType string
+	for _, e := range ensures {
+		err := e.future.Get(ctx, nil)
+		if err == nil {
+			continue
+		}
+		errType, msg := failureOf(err)
+		if stopsEverything(errType) {
+			stop, stopType = msg, errType
+		}
+		for _, card := range e.cards {
+			if _, already := failedDeps[card]; !already {
+				failedDeps[card] = fmt.Sprintf("%s: %s", e.what, msg)
+			}
+		}
 	}
 	if stop != "" {
 		ids := make([]int64, 0, len(refs))
@@ -273,7 +275,7 @@ func (s *timeCardSync) syncBatch(ctx workflow.Context, batch []int64) {
 
 	// Fix the batch's writes before the first attempt: retries resend exactly this.
 	var ops []TimeActivityOp
-	if err := workflow.ExecuteActivity(lctx, ActPrepareTimeActivity, PrepareInput{AccountID: s.accountID, RealmID: realm, IDs: ready}).Get(ctx, &ops); err != nil {
+	if err := workflow.ExecuteLocalActivity(lctx, ActPrepareTimeActivity, PrepareInput{AccountID: s.accountID, RealmID: realm, IDs: ready}).Get(ctx, &ops); err != nil {
 		errType, msg := failureOf(err)
 		s.fail(ctx, ready, errType, msg)
 		return
