@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -357,7 +358,15 @@ func (s *Server) disconnect(c *gin.Context) {
 	if !s.requireConnected(c) {
 		return
 	}
-	if err := s.syncer.Disconnect(c.Request.Context(), accountID); err != nil {
+	// The workflow revokes the grant at Intuit; when Intuit is slow the person should
+	// not wait on it: the workflow finishes on its own and the status shows it.
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 15*time.Second)
+	defer cancel()
+	if err := s.syncer.Disconnect(ctx, accountID); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			c.JSON(http.StatusAccepted, gin.H{"status": "disconnecting", "workflow_id": "disconnect/" + strconv.FormatInt(accountID, 10)})
+			return
+		}
 		s.fail(c, err)
 		return
 	}

@@ -871,9 +871,15 @@ func (s *Server) uiSaveSettings(c *gin.Context) {
 }
 
 func (s *Server) uiDisconnect(c *gin.Context) {
-	if e := s.callAPI(c, "DELETE", "/api/v1/connection", nil, nil); e != nil {
+	var pending struct {
+		Status string `json:"status"`
+	}
+	switch e := s.callAPI(c, "DELETE", "/api/v1/connection", nil, &pending); {
+	case e != nil:
 		s.flash(c, "error", e.Message)
-	} else {
+	case pending.Status == "disconnecting":
+		s.flash(c, "ok", "Disconnecting from QuickBooks; Intuit is slow to answer, so this finishes in the background.")
+	default:
 		s.flash(c, "ok", "Disconnected from QuickBooks. Nothing was deleted; connect again at any time.")
 	}
 	s.redirect(c, "/settings")

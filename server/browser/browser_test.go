@@ -149,7 +149,7 @@ func (a *app) connectCompany(email, plan string) string {
 	a.admin("POST", "/admin/companies/"+co.RealmID+"/tokens", map[string]string{"clientId": "hoursync-test"}, &tok)
 	ot := &oauth2.Token{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, TokenType: "Bearer",
 		Expiry: time.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)}
-	if err := a.conns.Connect(context.Background(), u.AccountID, u.ID, co.RealmID, "Browser Co", qbo.Plan{Name: plan, TimeTracking: true}, ot); err != nil {
+	if err := a.conns.Connect(context.Background(), u.AccountID, u.ID, co.RealmID, "Browser Co", qbo.Plan{Name: plan, TimeTracking: plan != "SimpleStart"}, ot); err != nil {
 		a.t.Fatal(err)
 	}
 	return co.RealmID
@@ -187,102 +187,219 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	_ = os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
 }
 
-func TestTimeCardsSyncFromTheTimesheet(t *testing.T) {
-	a := newApp(t)
-	ctx := browser(t)
-	email := testutil.UniqueName("browser") + "@example.com"
-	run := func(actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	run(chromedp.Navigate(a.url+"/signup"),
-		chromedp.SendKeys(chromedp.CSS("#f-firm_name"), "Browser Firm"), chromedp.SendKeys(chromedp.CSS("#f-first_name"), "Bea"),
-		chromedp.SendKeys(chromedp.CSS("#f-last_name"), "Browser"), chromedp.SendKeys(chromedp.CSS("#f-email"), email),
-		chromedp.SendKeys(chromedp.CSS("#f-password"), "correct horse battery"),
-		chromedp.Click(chromedp.CSS("button.primary")), chromedp.WaitVisible(chromedp.CSS("#cards")))
-	shot(t, ctx, "timesheet-empty")
-	realm := a.connectCompany(email, "Plus")
+// session is one person in one browser.
+type session struct {
+	t     *testing.T
+	a     *app
+	ctx   context.Context
+	email string
+	realm string
+}
 
-	run(chromedp.Navigate(a.url+"/customers"), chromedp.SendKeys(chromedp.CSS("#f-display_name"), "Globex"), chromedp.Click(chromedp.CSS("button.primary")),
-		chromedp.WaitVisible(chromedp.CSS(".flash")),
-		chromedp.Navigate(a.url+"/services"), chromedp.SendKeys(chromedp.CSS("#f-name"), "Consulting"), chromedp.SendKeys(chromedp.CSS("#f-rate"), "150"),
-		chromedp.Click(chromedp.CSS("button.primary")), chromedp.WaitVisible(chromedp.CSS(".flash")))
-	shot(t, ctx, "services")
-
-	// Import the company's lists, then choose its income account in settings.
-	run(chromedp.Navigate(a.url+"/customers"), chromedp.Click(chromedp.CSS(`form[action="/customers/resync"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(".progress")))
-	a.waitFor(ctx, "/customers", `location.search.includes("done=1") || document.querySelector(".progress") == null`)
-	run(chromedp.Navigate(a.url+"/settings"), chromedp.WaitVisible(chromedp.CSS("select#f-income_account_name")))
-	income := optionValue(t, ctx, "#f-income_account_name", "")
-	run(chromedp.SetValue(chromedp.CSS("#f-income_account_name"), income),
-		chromedp.Click(chromedp.CSS(`form[action="/settings"] button.primary`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
-	shot(t, ctx, "settings")
-
-	week := "2026-03-02"
-	for i, hours := range []string{"1:30", "2", "0:45"} {
-		date := fmt.Sprintf("2026-03-0%d", 2+i)
-		run(chromedp.Navigate(a.url+"/timesheet?week="+week), chromedp.WaitVisible(chromedp.CSS("#f-customer_id")))
-		customer, service := optionValue(t, ctx, "#f-customer_id", "Globex"), optionValue(t, ctx, "#f-service_id", "Consulting")
-		run(chromedp.SetValue(chromedp.CSS("#f-date"), date),
-			chromedp.SetValue(chromedp.CSS("#f-customer_id"), customer),
-			chromedp.SetValue(chromedp.CSS("#f-service_id"), service),
-			chromedp.SendKeys(chromedp.CSS("#f-hours"), hours),
-			chromedp.Click(chromedp.CSS(`form[action="/time-cards"] button.primary`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
-	}
-	run(chromedp.Click(chromedp.CSS(`[data-select-all]`)), chromedp.Click(chromedp.CSS(`button[value="sync"]`)), chromedp.WaitVisible(chromedp.CSS(".progress")))
-	shot(t, ctx, "timesheet-syncing")
-
-	// The page follows the sync and reloads with the final badges.
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		synced, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".badge.synced").length`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if synced == 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
-			t.Fatalf("badges never all turned synced:\n%s", html)
-		}
-		time.Sleep(time.Second)
-		run(chromedp.Navigate(a.url + "/timesheet?week=" + week))
-	}
-	shot(t, ctx, "timesheet-synced")
-
-	var list []map[string]any
-	a.admin("GET", "/admin/companies/"+realm+"/entities/TimeActivity", nil, &list)
-	if len(list) != 3 {
-		t.Fatalf("TimeActivities in the emulator = %d", len(list))
-	}
-	for _, p := range []string{"/settings", "/invoices", "/customers", "/sync", "/users"} {
-		run(chromedp.Navigate(a.url+p), chromedp.WaitVisible(chromedp.CSS("main")))
-		shot(t, ctx, strings.Trim(p, "/"))
+func (s *session) run(actions ...chromedp.Action[chromedp.Void]) {
+	s.t.Helper()
+	if err := chromedp.Do(s.ctx, actions...); err != nil {
+		s.t.Fatal(err)
 	}
 }
 
+// eval evaluates a JavaScript expression on the current page.
+func eval[T any](s *session, js string) T {
+	s.t.Helper()
+	v, err := chromedp.Run(s.ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		s.t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// signUpConnected signs a new firm up in the browser, connects it to a new emulated
+// company on plan, imports the company's lists through "Re-sync from QuickBooks",
+// chooses its income account, and adds a customer and a service.
+func signUpConnected(t *testing.T, a *app, plan string) *session {
+	s := &session{t: t, a: a, ctx: browser(t), email: testutil.UniqueName("browser") + "@example.com"}
+	s.run(chromedp.Navigate(a.url+"/signup"),
+		chromedp.SendKeys(chromedp.CSS("#f-firm_name"), "Browser Firm"), chromedp.SendKeys(chromedp.CSS("#f-first_name"), "Bea"),
+		chromedp.SendKeys(chromedp.CSS("#f-last_name"), "Browser"), chromedp.SendKeys(chromedp.CSS("#f-email"), s.email),
+		chromedp.SendKeys(chromedp.CSS("#f-password"), "correct horse battery"),
+		chromedp.Click(chromedp.CSS("button.primary")), chromedp.WaitVisible(chromedp.CSS("#cards")))
+	shot(t, s.ctx, "timesheet-empty")
+	s.realm = a.connectCompany(s.email, plan)
+
+	s.run(chromedp.Navigate(a.url+"/customers"), chromedp.Click(chromedp.CSS(`form[action="/customers/resync"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(".progress")))
+	s.waitFor("import", `location.search.includes("done=1") || document.querySelector(".progress") == null`)
+	s.run(chromedp.Navigate(a.url+"/settings"), chromedp.WaitVisible(chromedp.CSS("select#f-income_account_name")))
+	s.run(chromedp.SetValue(chromedp.CSS("#f-income_account_name"), s.optionValue("#f-income_account_name", "")),
+		chromedp.Click(chromedp.CSS(`form[action="/settings"] button.primary`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	shot(t, s.ctx, "settings")
+
+	s.run(chromedp.Navigate(a.url+"/customers"), chromedp.SendKeys(chromedp.CSS("#f-display_name"), "Globex"),
+		chromedp.Click(chromedp.CSS(`form[action="/customers"] button.primary`)), chromedp.WaitVisible(chromedp.CSS(".flash")),
+		chromedp.Navigate(a.url+"/services"), chromedp.SendKeys(chromedp.CSS("#f-name"), "Consulting"), chromedp.SendKeys(chromedp.CSS("#f-rate"), "150"),
+		chromedp.Click(chromedp.CSS(`form[action="/services"] button.primary`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	shot(t, s.ctx, "services")
+	return s
+}
+
+const week = "2026-03-02"
+
+// addTime records time for Globex / Consulting through the timesheet's form.
+func (s *session) addTime(date, hours string) {
+	s.t.Helper()
+	s.run(chromedp.Navigate(s.a.url+"/timesheet?week="+week), chromedp.WaitVisible(chromedp.CSS("#f-customer_id")))
+	customer, service := s.optionValue("#f-customer_id", "Globex"), s.optionValue("#f-service_id", "Consulting")
+	s.run(chromedp.SetValue(chromedp.CSS("#f-date"), date),
+		chromedp.SetValue(chromedp.CSS("#f-customer_id"), customer),
+		chromedp.SetValue(chromedp.CSS("#f-service_id"), service),
+		chromedp.SendKeys(chromedp.CSS("#f-hours"), hours),
+		chromedp.Click(chromedp.CSS(`form[action="/time-cards"] button.primary`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+}
+
+// acceptConfirms answers every confirmation dialog of the page with OK.
+func (s *session) acceptConfirms() { eval[bool](s, `window.confirm = () => true; true`) }
+
+// reloadUntil reloads path until the JavaScript condition holds.
+func (s *session) reloadUntil(path, cond string) {
+	s.t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		s.run(chromedp.Navigate(s.a.url + path))
+		if eval[bool](s, cond) {
+			return
+		}
+		if time.Now().After(deadline) {
+			html, _ := chromedp.Run(s.ctx, chromedp.OuterHTML(chromedp.CSS("main")))
+			s.t.Fatalf("%s: %q never held:\n%s", path, cond, html)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+func (s *session) entities(entity string) []map[string]any {
+	var list []map[string]any
+	s.a.admin("GET", "/admin/companies/"+s.realm+"/entities/"+entity, nil, &list)
+	var live []map[string]any
+	for _, o := range list {
+		if st, _ := o["status"].(string); st != "Deleted" {
+			live = append(live, o)
+		}
+	}
+	return live
+}
+
+func TestTimeCardsSyncFromTheTimesheet(t *testing.T) {
+	a := newApp(t)
+	s := signUpConnected(t, a, "Plus")
+	for i, hours := range []string{"1:30", "2", "0:45"} {
+		s.addTime(fmt.Sprintf("2026-03-0%d", 2+i), hours)
+	}
+	s.run(chromedp.Click(chromedp.CSS(`[data-select-all]`)), chromedp.Click(chromedp.CSS(`button[value="sync"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".progress")))
+	shot(t, s.ctx, "timesheet-syncing")
+	s.reloadUntil("/timesheet?week="+week, `document.querySelectorAll(".badge.synced").length == 3`)
+	shot(t, s.ctx, "timesheet-synced")
+	if n := len(s.entities("TimeActivity")); n != 3 {
+		t.Fatalf("TimeActivities in the emulator = %d", n)
+	}
+	for _, p := range []string{"/invoices", "/customers", "/sync", "/users"} {
+		s.run(chromedp.Navigate(a.url+p), chromedp.WaitVisible(chromedp.CSS("main")))
+		shot(t, s.ctx, strings.Trim(p, "/"))
+	}
+}
+
+func TestInvoiceFromTimeSyncEditResync(t *testing.T) {
+	a := newApp(t)
+	s := signUpConnected(t, a, "Plus")
+	s.addTime("2026-03-02", "2")
+	s.addTime("2026-03-03", "1")
+	s.run(chromedp.Click(chromedp.CSS(`[data-select-all]`)), chromedp.Click(chromedp.CSS(`button[value="invoice"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action$="/sync"]`)))
+	invoicePath := eval[string](s, `location.pathname`)
+	s.run(chromedp.Click(chromedp.CSS(`form[action$="/sync"] button`)), chromedp.WaitVisible(chromedp.CSS(".progress")))
+	s.reloadUntil(invoicePath, `document.querySelector(".badge.synced") != null`)
+	shot(t, s.ctx, "invoice-synced")
+	if inv := s.entities("Invoice"); len(inv) != 1 || fmt.Sprint(inv[0]["TotalAmt"]) != "450" {
+		t.Fatalf("invoices in the emulator = %v", inv)
+	}
+	// Edit the line: 4 hours instead of 3, then re-sync to the same QBO invoice.
+	s.run(chromedp.SetValue(chromedp.CSS(`input[name="line_quantity"]`), "4"),
+		chromedp.Click(chromedp.CSS(`form[action="`+invoicePath+`"] button.primary`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if !eval[bool](s, `document.querySelector(".badge.changed") != null`) {
+		t.Fatal("edited invoice is not marked changed")
+	}
+	s.run(chromedp.Click(chromedp.CSS(`form[action$="/sync"] button`)), chromedp.WaitVisible(chromedp.CSS(".progress")))
+	s.reloadUntil(invoicePath, `document.querySelector(".badge.synced") != null`)
+	inv := s.entities("Invoice")
+	if len(inv) != 1 || fmt.Sprint(inv[0]["TotalAmt"]) != "600" {
+		t.Fatalf("after re-sync the emulator has %v", inv)
+	}
+	shot(t, s.ctx, "invoice-edit")
+}
+
+func TestSimpleStartRefusesTimeSyncButSyncsInvoices(t *testing.T) {
+	a := newApp(t)
+	s := signUpConnected(t, a, "SimpleStart")
+	s.addTime("2026-03-02", "1")
+	s.run(chromedp.Click(chromedp.CSS(`[data-select-all]`)), chromedp.Click(chromedp.CSS(`button[value="sync"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".progress")))
+	s.reloadUntil("/timesheet?week="+week, `document.querySelector(".badge.failed") != null`)
+	if !eval[bool](s, `document.querySelector("main").textContent.includes("Time sync needs QuickBooks Online Essentials or better")`) {
+		t.Fatal("the plan message is not shown")
+	}
+	shot(t, s.ctx, "timesheet-plan-message")
+	if n := len(s.entities("TimeActivity")); n != 0 {
+		t.Fatalf("TimeActivities written on Simple Start: %d", n)
+	}
+	// Invoices sync on every plan.
+	s.run(chromedp.Click(chromedp.CSS(`[data-select-all]`)), chromedp.Click(chromedp.CSS(`button[value="invoice"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action$="/sync"]`)))
+	invoicePath := eval[string](s, `location.pathname`)
+	s.run(chromedp.Click(chromedp.CSS(`form[action$="/sync"] button`)), chromedp.WaitVisible(chromedp.CSS(".progress")))
+	s.reloadUntil(invoicePath, `document.querySelector(".badge.synced") != null`)
+	if n := len(s.entities("Invoice")); n != 1 {
+		t.Fatalf("invoices in the emulator = %d", n)
+	}
+}
+
+func TestDisconnectFromSettings(t *testing.T) {
+	a := newApp(t)
+	if resp, err := http.Post(a.emuURL+"/v2/oauth2/tokens/revoke", "application/json", strings.NewReader(`{}`)); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusNotFound {
+			t.Skip("the emulator has no token revocation endpoint yet, so the disconnect workflow cannot finish")
+		}
+	}
+	s := signUpConnected(t, a, "Plus")
+	s.run(chromedp.Navigate(a.url+"/settings"), chromedp.WaitVisible(chromedp.CSS(`form[action="/settings/disconnect"]`)))
+	s.acceptConfirms()
+	s.run(chromedp.Click(chromedp.CSS(`form[action="/settings/disconnect"] button`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if !eval[bool](s, `document.querySelector("main").textContent.includes("Connect with QuickBooks")`) {
+		html, _ := chromedp.Run(s.ctx, chromedp.OuterHTML(chromedp.CSS("main")))
+		t.Fatalf("settings after disconnect:\n%s", html)
+	}
+	shot(t, s.ctx, "settings-disconnected")
+}
+
 // waitFor polls the current page until the JavaScript condition holds.
-func (a *app) waitFor(ctx context.Context, what, cond string) {
-	a.t.Helper()
+func (s *session) waitFor(what, cond string) {
+	s.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
+		ok, err := chromedp.Run(s.ctx, chromedp.Evaluate[bool](cond))
 		if err == nil && ok {
 			return
 		}
 		if time.Now().After(deadline) {
-			a.t.Fatalf("%s: %q never held (%v)", what, cond, err)
+			s.t.Fatalf("%s: %q never held (%v)", what, cond, err)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
 }
 
 // optionValue reads the value of the option labelled label in select sel.
-func optionValue(t *testing.T, ctx context.Context, sel, label string) string {
+func (s *session) optionValue(sel, label string) string {
+	t, ctx := s.t, s.ctx
 	t.Helper()
 	js := fmt.Sprintf(`Array.from(document.querySelectorAll(%q + " option")).find(o => o.textContent.startsWith(%q)).value`, sel, label)
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
