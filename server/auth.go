@@ -98,6 +98,10 @@ func (s *Server) startSession(c *gin.Context, u store.User) (store.Session, erro
 			return store.Session{}, err
 		}
 	}
+	// Signing in is rare enough to carry the cleanup of expired sessions.
+	if _, err := s.store.DeleteExpiredSessions(ctx); err != nil {
+		s.log.WarnContext(ctx, "delete expired sessions", "err", err)
+	}
 	value := randomToken()
 	sess, err := s.store.CreateSession(ctx, u.AccountID, u.ID, hashToken(value), randomToken(), s.now().Add(sessionTTL))
 	if err != nil {

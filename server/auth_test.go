@@ -206,6 +206,13 @@ func TestPasswordResetThroughOutbox(t *testing.T) {
 		t.Fatalf("outbox = %+v", outbox.Items)
 	}
 
+	// A flood of requests sends at most a few links.
+	for range 5 {
+		anon.call("POST", "/api/v1/password-resets", map[string]any{"email": email}, http.StatusAccepted, nil)
+	}
+	if mails, _ := e.store.ListOutboxMailTo(context.Background(), email, store.Page{}); len(mails) != maxResetMails {
+		t.Fatalf("%d reset mails sent, want %d", len(mails), maxResetMails)
+	}
 	anon.fails("POST", "/api/v1/password-resets/complete", map[string]any{"token": m[1], "password": "short"}, 422, "password")
 	anon.fails("POST", "/api/v1/password-resets/complete", map[string]any{"token": "forged", "password": "a brand new password"}, 422, "token")
 	anon.call("POST", "/api/v1/password-resets/complete", map[string]any{"token": m[1], "password": "a brand new password"}, http.StatusNoContent, nil)

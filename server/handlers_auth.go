@@ -23,6 +23,8 @@ const (
 	maxIPFailures    = 30
 	resetTTL         = time.Hour
 	invitationTTL    = 7 * 24 * time.Hour
+	// maxResetMails caps reset links per person per throttle window.
+	maxResetMails = 3
 )
 
 type userJSON struct {
@@ -309,6 +311,15 @@ func (s *Server) requestPasswordReset(c *gin.Context) {
 		s.fail(c, err)
 		return
 	case u.Active:
+		recent, err := s.store.CountRecentPasswordResets(ctx, u.ID, s.now().Add(-throttleWindow))
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if recent >= maxResetMails {
+			// Same answer as for a sent link: the limit must not reveal the address.
+			break
+		}
 		token := randomToken()
 		if err := s.store.CreatePasswordReset(ctx, u.ID, hashToken(token), s.now().Add(resetTTL)); err != nil {
 			s.fail(c, err)

@@ -52,3 +52,13 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash, passwordHash strin
 	})
 	return user, err
 }
+
+// CountRecentPasswordResets counts the reset links sent to the user since a moment, so
+// the reset form cannot be used to flood someone's inbox.
+func (s *Store) CountRecentPasswordResets(ctx context.Context, userID int64, since time.Time) (int, error) {
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM password_resets WHERE user_id = $1 AND created_at > $2`, userID, since); err != nil {
+		return 0, fmt.Errorf("store: count password resets: %w", mapError(err))
+	}
+	return n, nil
+}
