@@ -3,8 +3,13 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // BenchmarkCreateTimeCard is closed-loop time-card POSTs over real HTTP on Postgres,
@@ -42,4 +47,83 @@ func BenchmarkCreateTimeCard(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkTimeCardLatencyAtHalfThroughput measures the closed-loop throughput of
+// time-card POSTs at 50 clients, then sends POSTs at a fixed arrival rate of half that
+// throughput and reports the latency percentiles, measured from each request's
+// scheduled start (so a stall cannot hide queued requests).
+//
+//	go test ./server -run '^$' -bench TimeCardLatency -benchtime 1x
+func BenchmarkTimeCardLatencyAtHalfThroughput(b *testing.B) {
+	e := newEnv(b)
+	owner := e.signUp()
+	f := owner.fixtures()
+	body, _ := json.Marshal(map[string]any{"customer_id": f.Customer.ID, "service_id": f.Service.ID, "date": "2026-03-02", "minutes": 45})
+	cookies := owner.http.Jar.Cookies(mustURL(e.srv.URL))
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 500}}
+	post := func() error {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/time-cards", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(headerCSRF, owner.csrf)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return nil
+	}
+	b.ResetTimer()
+	for range b.N {
+		// Closed loop: 50 clients for 3 seconds.
+		var done atomic.Int64
+		stop := time.Now().Add(3 * time.Second)
+		var wg sync.WaitGroup
+		for range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for time.Now().Before(stop) {
+					if err := post(); err != nil {
+						b.Error(err)
+						return
+					}
+					done.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		throughput := float64(done.Load()) / 3
+		rate := throughput / 2
+
+		// Open loop at half the throughput for 5 seconds.
+		n := int(rate * 5)
+		interval := time.Duration(float64(time.Second) / rate)
+		lat := make([]time.Duration, n)
+		start := time.Now()
+		for i := range n {
+			at := start.Add(time.Duration(i) * interval)
+			time.Sleep(time.Until(at))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := post(); err != nil {
+					b.Error(err)
+				}
+				lat[i] = time.Since(at)
+			}()
+		}
+		wg.Wait()
+		slices.Sort(lat)
+		b.ReportMetric(throughput, "closed-loop-req/s")
+		b.ReportMetric(rate, "offered-req/s")
+		b.ReportMetric(float64(lat[n/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(lat[n*99/100].Microseconds())/1000, "p99-ms")
+	}
 }
