@@ -1,0 +1,228 @@
+// Command bench is Hoursync's benchmark harness. Each scenario measures a candidate and
+// its baseline in the same run, on the same machine, and reports their ratio — never
+// an absolute time to compare across machines.
+//
+//	go run ./cmd/bench                 # every scenario
+//	go run ./cmd/bench -scenario api   # one: emulator, sync, api
+//
+// Scenarios:
+//   - emulator: the QBO emulator serving a simple read vs a bare net/http JSON handler
+//     (goal ≥ 0.25).
+//   - sync: a TimeCardSync of 30 cards through Temporal (ensure, fixed batch, links,
+//     states, history) vs the same 30 TimeActivity creates in one direct batch call —
+//     the cost of durability.
+//   - api: closed-loop time-card POSTs at 50 concurrent clients vs pgbench -c 50 -j 2
+//     inserting a time-card-shaped row (goal ≥ 0.5).
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	scenario := flag.String("scenario", "all", "emulator, sync, api or all")
+	seconds := flag.Int("seconds", 10, "duration of the api scenario's two halves")
+	flag.Parse()
+	root, err := repoRoot()
+	if err != nil {
+		fatal(err)
+	}
+	var rows []string
+	run := func(name string, fn func() (string, error)) {
+		if *scenario != "all" && *scenario != name {
+			return
+		}
+		fmt.Fprintf(os.Stderr, "==> %s\n", name)
+		row, err := fn()
+		if err != nil {
+			fatal(fmt.Errorf("%s: %w", name, err))
+		}
+		rows = append(rows, row)
+	}
+	run("emulator", func() (string, error) { return emulator(root) })
+	run("sync", func() (string, error) { return syncScenario(root) })
+	run("api", func() (string, error) { return api(root, *seconds) })
+	fmt.Println("| scenario | candidate | baseline | ratio |")
+	fmt.Println("|---|---|---|---|")
+	for _, r := range rows {
+		fmt.Println(r)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
+
+func repoRoot() (string, error) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
+	if err != nil {
+		return "", fmt.Errorf("find module root: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op`)
+
+// goBench runs `go test -bench` and returns ns/op by benchmark name.
+func goBench(root string, env []string, pkg, pattern, benchtime string) (map[string]float64, error) {
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", pattern, "-benchtime", benchtime, "-count", "1", pkg)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("go test -bench %s %s: %w\n%s", pattern, pkg, err, out.String())
+	}
+	res := map[string]float64{}
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		if m := benchLine.FindStringSubmatch(sc.Text()); m != nil {
+			v, _ := strconv.ParseFloat(m[3], 64)
+			res[m[1]] = v
+		}
+	}
+	return res, nil
+}
+
+func emulator(root string) (string, error) {
+	r, err := goBench(root, nil, "./internal/qboemu/", "EmulatorRead|BareJSONHandler", "2s")
+	if err != nil {
+		return "", err
+	}
+	emu, bare := r["BenchmarkEmulatorRead"], r["BenchmarkBareJSONHandler"]
+	if emu == 0 || bare == 0 {
+		return "", fmt.Errorf("missing results: %v", r)
+	}
+	return fmt.Sprintf("| emulator simple read (goal ≥ 0.25) | %.0f reads/s | %.0f reads/s (bare net/http) | %.2f |",
+		1e9/emu, 1e9/bare, bare/emu), nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// temporalDevServer starts bin/temporal (installed by `make tools`) on a free port.
+func temporalDevServer(root string) (addr string, stop func(), err error) {
+	port, err := freePort()
+	if err != nil {
+		return "", nil, err
+	}
+	dir, err := os.MkdirTemp("", "hoursync-bench-")
+	if err != nil {
+		return "", nil, err
+	}
+	bin := filepath.Join(root, "bin", "temporal")
+	cmd := exec.Command(bin, "server", "start-dev", "--ip", "127.0.0.1", "--port", strconv.Itoa(port), "--headless",
+		"--db-filename", filepath.Join(dir, "temporal.db"), "--log-level", "error",
+		"--search-attribute", "HoursyncAccount=Keyword", "--search-attribute", "QBORealm=Keyword", "--search-attribute", "SyncKind=Keyword")
+	if err := cmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("start %s (run `make tools`): %w", bin, err)
+	}
+	stop = func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); os.RemoveAll(dir) }
+	addr = fmt.Sprintf("127.0.0.1:%d", port)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for ctx.Err() == nil {
+		if exec.Command(bin, "operator", "cluster", "health", "--address", addr).Run() == nil {
+			return addr, stop, nil
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	stop()
+	return "", nil, fmt.Errorf("temporal dev server did not start on %s", addr)
+}
+
+func syncScenario(root string) (string, error) {
+	addr, stop, err := temporalDevServer(root)
+	if err != nil {
+		return "", err
+	}
+	defer stop()
+	r, err := goBench(root, []string{"HOURSYNC_TEST_TEMPORAL_ADDRESS=" + addr}, "./e2e/", "Sync30CardsThroughTemporal|DirectBatch30TimeActivities", "20x")
+	if err != nil {
+		return "", err
+	}
+	wf, direct := r["BenchmarkSync30CardsThroughTemporal"], r["BenchmarkDirectBatch30TimeActivities"]
+	if wf == 0 || direct == 0 {
+		return "", fmt.Errorf("missing results: %v", r)
+	}
+	return fmt.Sprintf("| 30 time cards into QBO | %.0f cards/s (TimeCardSync through Temporal) | %.0f cards/s (one direct batch call) | %.3f |",
+		30e9/wf, 30e9/direct, direct/wf), nil
+}
+
+var tpsLine = regexp.MustCompile(`tps = ([\d.]+)`)
+
+func api(root string, seconds int) (string, error) {
+	r, err := goBench(root, nil, "./server/", "CreateTimeCard$", fmt.Sprintf("%ds", seconds))
+	if err != nil {
+		return "", err
+	}
+	post := r["BenchmarkCreateTimeCard"]
+	if post == 0 {
+		return "", fmt.Errorf("missing results: %v", r)
+	}
+	tps, err := pgbenchInsert(seconds)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("| time-card POSTs, 50 clients (goal ≥ 0.5) | %.0f req/s | %.0f tx/s (pgbench -c 50 -j 2 INSERT) | %.2f |",
+		1e9/post, tps, (1e9/post)/tps), nil
+}
+
+// pgbenchInsert measures PostgreSQL alone: 50 clients inserting a time-card-shaped row.
+func pgbenchInsert(seconds int) (float64, error) {
+	db := "hoursync_bench_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	psql := func(args ...string) error {
+		cmd := exec.Command("psql", append([]string{"-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q"}, args...)...)
+		cmd.Stderr = os.Stderr
+		return cmd.Run()
+	}
+	if err := psql("-d", "postgres", "-c", "CREATE DATABASE "+db); err != nil {
+		return 0, err
+	}
+	defer psql("-d", "postgres", "-c", "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)")
+	schema := `CREATE TABLE time_cards (id BIGSERIAL PRIMARY KEY, account_id BIGINT NOT NULL, user_id BIGINT NOT NULL,
+		customer_id BIGINT NOT NULL, service_id BIGINT NOT NULL, work_date DATE NOT NULL, minutes INT NOT NULL,
+		billable BOOLEAN NOT NULL, rate_cents BIGINT NOT NULL, notes TEXT NOT NULL, version BIGINT NOT NULL DEFAULT 1,
+		created_at TIMESTAMPTZ NOT NULL DEFAULT now(), updated_at TIMESTAMPTZ NOT NULL DEFAULT now());
+		CREATE INDEX ON time_cards (account_id, work_date, user_id);`
+	if err := psql("-d", db, "-c", schema); err != nil {
+		return 0, err
+	}
+	script, err := os.CreateTemp("", "insert-*.sql")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(script.Name())
+	fmt.Fprintln(script, `INSERT INTO time_cards (account_id, user_id, customer_id, service_id, work_date, minutes, billable, rate_cents, notes) VALUES (1, 1, 1, 1, '2026-03-02', 45, true, 12000, 'benchmark');`)
+	script.Close()
+	cmd := exec.Command("pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", "-c", "50", "-j", "2", "-T", strconv.Itoa(seconds), "-f", script.Name(), db)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("pgbench: %w\n%s", err, out)
+	}
+	m := tpsLine.FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("pgbench printed no tps:\n%s", out)
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
+}
