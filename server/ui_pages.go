@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -164,10 +165,13 @@ func (s *Server) uiOutbox(c *gin.Context) {
 
 // timesheetData feeds the timesheet and the time card edit page.
 type timesheetData struct {
-	ID                       int64
-	From, To, Prev, Next     string
-	UserID                   int64
-	UserQuery                string
+	ID                   int64
+	From, To, Prev, Next string
+	UserID, CustomerID   int64
+	Status               string
+	Statuses             []string
+	// Query carries the filters into the week links; built by url.Values.Encode.
+	Query                    template.URL
 	Cards                    []timeCardJSON
 	Total                    int
 	Users                    []store.User
@@ -229,15 +233,31 @@ func (s *Server) timesheet(c *gin.Context, status int, form url.Values, e *apiEr
 	from := day.AddDate(0, 0, -((int(day.Weekday()) - acct.WeekStart + 7) % 7))
 	d := &timesheetData{From: from.Format(time.DateOnly), To: from.AddDate(0, 0, 6).Format(time.DateOnly),
 		Prev: from.AddDate(0, 0, -7).Format(time.DateOnly), Next: from.AddDate(0, 0, 7).Format(time.DateOnly)}
+	d.Statuses = []string{store.StatusNever, store.StatusSynced, store.StatusChanged, store.StatusSyncing, store.StatusFailed}
+	filter := url.Values{}
 	if id, err := strconv.ParseInt(c.Query("user_id"), 10, 64); err == nil && id > 0 && a.User.IsAdmin() {
-		d.UserID, d.UserQuery = id, "&user_id="+strconv.FormatInt(id, 10)
+		d.UserID = id
+		filter.Set("user_id", strconv.FormatInt(id, 10))
+	}
+	if id, err := strconv.ParseInt(c.Query("customer_id"), 10, 64); err == nil && id > 0 {
+		d.CustomerID = id
+		filter.Set("customer_id", strconv.FormatInt(id, 10))
+	}
+	for _, st := range d.Statuses {
+		if c.Query("status") == st {
+			d.Status = st
+			filter.Set("status", st)
+		}
+	}
+	if len(filter) > 0 {
+		d.Query = template.URL("&" + filter.Encode())
 	}
 	if err := s.loadLists(c, d); err != nil {
 		s.fail(c, err)
 		return
 	}
 	var list listJSON[timeCardJSON]
-	q := "/api/v1/time-cards?limit=200&from=" + d.From + "&to=" + d.To + d.UserQuery
+	q := "/api/v1/time-cards?limit=200&from=" + d.From + "&to=" + d.To + string(d.Query)
 	if ae := s.callAPI(c, "GET", q, nil, &list); ae != nil {
 		pd.Error = ae
 	}
@@ -889,7 +909,8 @@ func (s *Server) uiDisconnect(c *gin.Context) {
 type syncData struct {
 	History []historyJSON
 	Next    *int
-	Filter  string
+	// Filter carries the object filter into the "older" link.
+	Filter template.URL
 }
 
 func (s *Server) uiSyncActivity(c *gin.Context) {
@@ -903,7 +924,7 @@ func (s *Server) uiSyncActivity(c *gin.Context) {
 	if off := c.Query("offset"); off != "" {
 		path += "&offset=" + url.QueryEscape(off)
 	}
-	d := &syncData{Filter: filter}
+	d := &syncData{Filter: template.URL(filter)}
 	var list listJSON[historyJSON]
 	var e *apiError
 	if filter != "" {

@@ -139,6 +139,12 @@ func TestWebUITimesheetFlow(t *testing.T) {
 	if _, page := b.page("/timesheet?week=2026-03-04"); !strings.Contains(page, "1:30") || !strings.Contains(page, "not synced") {
 		t.Fatal("timesheet lacks the card or its badge")
 	}
+	if _, page := b.page("/timesheet?week=2026-03-04&status=synced"); strings.Contains(page, "kick-off") {
+		t.Fatal("status filter shows a card that never synced")
+	}
+	if _, page := b.page("/timesheet?week=2026-03-04&status=never&customer_id=" + cust); !strings.Contains(page, "kick-off") || !strings.Contains(page, "status=never") {
+		t.Fatal("filters lose the card or do not carry into the week links")
+	}
 	if status, page := b.page("/time-cards/" + id + "/edit"); status != 200 || !strings.Contains(page, `value="1:30"`) {
 		t.Fatalf("edit page: %d", status)
 	}
