@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
+
 	"hoursync/internal/store"
 	"hoursync/internal/testutil"
 )
@@ -271,4 +273,16 @@ func TestInvitationAcceptedThroughEmailedLink(t *testing.T) {
 	owner.fails("PATCH", "/api/v1/users/"+itoa64(owner.me.User.ID), map[string]any{"role": "member"}, 422, "role")
 	owner.call("PATCH", "/api/v1/users/"+itoa64(invitee.me.User.ID), map[string]any{"active": false}, http.StatusOK, nil)
 	invitee.fails("GET", "/api/v1/me", nil, http.StatusUnauthorized, "")
+}
+
+func TestPanicAnswers500InTheAPIShape(t *testing.T) {
+	e := newEnv(t)
+	e.server.engine.GET("/test-panic", func(*gin.Context) { panic("boom") })
+	var body apiErr
+	e.newClient().call("GET", "/test-panic", nil, http.StatusInternalServerError, &body)
+	if body.Error.Code != codeInternal || strings.Contains(body.Error.Message, "boom") {
+		t.Fatalf("body = %+v", body)
+	}
+	// The server keeps serving.
+	e.newClient().call("GET", "/healthz", nil, http.StatusOK, nil)
 }
