@@ -159,6 +159,10 @@ func asTemporal(what string, err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case appError(err) != nil:
+		// Already decided (e.g. a missing income account); wrapping it would hide its
+		// type from Temporal and make it retryable.
+		return err
 	case errors.Is(err, ErrNotConnected):
 		return permanent(workflows.ErrTypeNotConnected, "%s", workflows.MsgNotConnected)
 	case errors.Is(err, ErrNeedsReconnect):

@@ -66,133 +66,141 @@ func (a *Activities) EnsureEmployee(ctx context.Context, in workflows.EnsureInpu
 		a.recordEnsured(ctx, in, store.ObjectUser, e.ID, e.SyncToken, u.Version, "Created as an employee in QuickBooks")
 }
 
-// EnsureCustomer makes sure the customer exists in QBO: linked already (pushing local
-// edits as a sparse update), found by display name and linked, or created.
+// namesList describes one kind of QBO names-list object (Customer, Item) for
+// ensureNamed: how to find, read, create and sparse-update it.
+type namesList[Q any] struct {
+	objectType string // store object type, also part of the requestid
+	what       string // "Customer \"Acme\"", for messages
+	noun       string // "customer", "item"
+	version    int64  // the local object's version being synced
+	key        func(Q) (id, syncToken string)
+	active     func(Q) bool
+	find       func(ctx context.Context, c Company) (Q, bool, error)
+	get        func(ctx context.Context, c Company, id string) (Q, error)
+	update     func(ctx context.Context, c Company, requestID, id, syncToken string) (Q, error)
+	create     func(ctx context.Context, c Company, requestID string) (Q, error)
+	// duplicate is the message when QBO says the name is taken by another kind of object.
+	duplicate string
+}
+
+// ensureNamed makes sure a names-list object exists in QBO: linked already (pushing
+// local edits as a sparse update, re-read and re-applied once on a stale SyncToken),
+// found by name and linked (an inactive one is reported, never recreated), or created.
+func ensureNamed[Q any](ctx context.Context, a *Activities, in workflows.EnsureInput, spec namesList[Q]) (workflows.EnsureResult, error) {
+	link, linked, err := a.linkOf(ctx, in, spec.objectType)
+	if err != nil {
+		return workflows.EnsureResult{}, err
+	}
+	if linked && spec.version <= link.SyncedVersion {
+		return workflows.EnsureResult{QBOID: link.QBOID}, nil
+	}
+	c, _, err := a.company(ctx, in.AccountID)
+	if err != nil {
+		return workflows.EnsureResult{}, err
+	}
+	record := func(got Q, res workflows.EnsureResult, msg string) (workflows.EnsureResult, error) {
+		id, token := spec.key(got)
+		res.QBOID = id
+		return res, a.recordEnsured(ctx, in, spec.objectType, id, token, spec.version, msg)
+	}
+	if linked {
+		// Local edits since the last sync: a sparse update of the fields Hoursync owns.
+		update := func(syncToken string) (Q, error) {
+			return spec.update(ctx, c, reqID(in.RealmID, spec.objectType, in.ObjectID, spec.version, syncToken), link.QBOID, syncToken)
+		}
+		got, err := update(link.SyncToken)
+		if errors.Is(err, ErrStale) {
+			var current Q
+			if current, err = spec.get(ctx, c, link.QBOID); err == nil {
+				_, token := spec.key(current)
+				got, err = update(token)
+			}
+		}
+		if err != nil {
+			return workflows.EnsureResult{}, asTemporal(spec.what, err)
+		}
+		return record(got, workflows.EnsureResult{}, "Changes pushed to QuickBooks")
+	}
+	existing, found, err := spec.find(ctx, c)
+	if err != nil {
+		return workflows.EnsureResult{}, asTemporal(spec.what, err)
+	}
+	if found {
+		if !spec.active(existing) {
+			return workflows.EnsureResult{}, permanent(workflows.ErrTypeDeletedInQBO,
+				"%s is inactive in QuickBooks; make it active there, then sync again", spec.what)
+		}
+		return record(existing, workflows.EnsureResult{Linked: true}, "Linked to the QuickBooks "+spec.noun+" of the same name")
+	}
+	got, err := spec.create(ctx, c, reqID(in.RealmID, spec.objectType, in.ObjectID, spec.version))
+	var dup *DuplicateNameError
+	if errors.As(err, &dup) && spec.duplicate != "" {
+		return workflows.EnsureResult{}, permanent(workflows.ErrTypeValidation, "%s: %s", spec.what, spec.duplicate)
+	}
+	if err != nil {
+		return workflows.EnsureResult{}, asTemporal(spec.what, err)
+	}
+	return record(got, workflows.EnsureResult{Created: true}, "Created in QuickBooks")
+}
+
+// EnsureCustomer makes sure the customer exists in QBO (see ensureNamed).
 func (a *Activities) EnsureCustomer(ctx context.Context, in workflows.EnsureInput) (workflows.EnsureResult, error) {
 	cust, err := a.Store.GetCustomer(ctx, in.AccountID, in.ObjectID)
 	if err != nil {
 		return workflows.EnsureResult{}, err
 	}
-	what := fmt.Sprintf("Customer %q", cust.DisplayName)
-	link, linked, err := a.linkOf(ctx, in, store.ObjectCustomer)
-	if err != nil {
-		return workflows.EnsureResult{}, err
-	}
-	if linked && cust.Version <= link.SyncedVersion {
-		return workflows.EnsureResult{QBOID: link.QBOID}, nil
-	}
-	c, _, err := a.company(ctx, in.AccountID)
-	if err != nil {
-		return workflows.EnsureResult{}, err
-	}
 	want := QBOCustomer{DisplayName: cust.DisplayName, Email: cust.Email, Active: cust.Active}
-	if linked {
-		// Local edits since the last sync: a sparse update of the fields Hoursync owns.
-		want.ID, want.SyncToken = link.QBOID, link.SyncToken
-		got, err := a.updateCustomer(ctx, c, in, cust.Version, want)
-		if err != nil {
-			return workflows.EnsureResult{}, asTemporal(what, err)
-		}
-		return workflows.EnsureResult{QBOID: got.ID},
-			a.recordEnsured(ctx, in, store.ObjectCustomer, got.ID, got.SyncToken, cust.Version, "Changes pushed to QuickBooks")
-	}
-	existing, found, err := c.FindCustomerByName(ctx, cust.DisplayName)
-	if err != nil {
-		return workflows.EnsureResult{}, asTemporal(what, err)
-	}
-	if found {
-		if !existing.Active {
-			return workflows.EnsureResult{}, permanent(workflows.ErrTypeDeletedInQBO,
-				"%s is inactive in QuickBooks; make it active there, then sync again", what)
-		}
-		return workflows.EnsureResult{QBOID: existing.ID, Linked: true},
-			a.recordEnsured(ctx, in, store.ObjectCustomer, existing.ID, existing.SyncToken, cust.Version, "Linked to the QuickBooks customer of the same name")
-	}
-	got, err := c.CreateCustomer(ctx, reqID(in.RealmID, "customer", cust.ID, cust.Version), want)
-	var dup *DuplicateNameError
-	if errors.As(err, &dup) {
-		return workflows.EnsureResult{}, permanent(workflows.ErrTypeValidation,
-			"%s: the name is already used by an employee or vendor in QuickBooks; rename the customer in Hoursync or in QuickBooks", what)
-	}
-	if err != nil {
-		return workflows.EnsureResult{}, asTemporal(what, err)
-	}
-	return workflows.EnsureResult{QBOID: got.ID, Created: true},
-		a.recordEnsured(ctx, in, store.ObjectCustomer, got.ID, got.SyncToken, cust.Version, "Created in QuickBooks")
-}
-
-// updateCustomer sparse-updates, re-reading once when QBO's copy moved on (stale
-// SyncToken): Hoursync's fields are re-applied on top of the current copy.
-func (a *Activities) updateCustomer(ctx context.Context, c Company, in workflows.EnsureInput, version int64, want QBOCustomer) (QBOCustomer, error) {
-	got, err := c.UpdateCustomer(ctx, reqID(in.RealmID, "customer", in.ObjectID, version, want.SyncToken), want)
-	if !errors.Is(err, ErrStale) {
-		return got, err
-	}
-	current, err := c.GetCustomer(ctx, want.ID)
-	if err != nil {
-		return QBOCustomer{}, err
-	}
-	want.SyncToken = current.SyncToken
-	return c.UpdateCustomer(ctx, reqID(in.RealmID, "customer", in.ObjectID, version, want.SyncToken), want)
+	return ensureNamed(ctx, a, in, namesList[QBOCustomer]{
+		objectType: store.ObjectCustomer, what: fmt.Sprintf("Customer %q", cust.DisplayName), noun: "customer",
+		version: cust.Version,
+		key:     func(q QBOCustomer) (string, string) { return q.ID, q.SyncToken },
+		active:  func(q QBOCustomer) bool { return q.Active },
+		find: func(ctx context.Context, c Company) (QBOCustomer, bool, error) {
+			return c.FindCustomerByName(ctx, cust.DisplayName)
+		},
+		get: func(ctx context.Context, c Company, id string) (QBOCustomer, error) { return c.GetCustomer(ctx, id) },
+		update: func(ctx context.Context, c Company, requestID, id, syncToken string) (QBOCustomer, error) {
+			upd := want
+			upd.ID, upd.SyncToken = id, syncToken
+			return c.UpdateCustomer(ctx, requestID, upd)
+		},
+		create: func(ctx context.Context, c Company, requestID string) (QBOCustomer, error) {
+			return c.CreateCustomer(ctx, requestID, want)
+		},
+		duplicate: "the name is already used by an employee or vendor in QuickBooks; rename the customer in Hoursync or in QuickBooks",
+	})
 }
 
 // EnsureService makes sure the service exists in QBO as an Item of type Service,
-// posting to the income account named in the account's settings.
+// posting to the income account named in the account's settings (see ensureNamed).
 func (a *Activities) EnsureService(ctx context.Context, in workflows.EnsureInput) (workflows.EnsureResult, error) {
 	svc, err := a.Store.GetService(ctx, in.AccountID, in.ObjectID)
 	if err != nil {
 		return workflows.EnsureResult{}, err
 	}
-	what := fmt.Sprintf("Service %q", svc.Name)
-	link, linked, err := a.linkOf(ctx, in, store.ObjectService)
-	if err != nil {
-		return workflows.EnsureResult{}, err
-	}
-	if linked && svc.Version <= link.SyncedVersion {
-		return workflows.EnsureResult{QBOID: link.QBOID}, nil
-	}
-	c, _, err := a.company(ctx, in.AccountID)
-	if err != nil {
-		return workflows.EnsureResult{}, err
-	}
 	want := QBOItem{Name: svc.Name, Type: "Service", Description: svc.Description, UnitPriceCents: svc.RateCents, Active: svc.Active}
-	if linked {
-		want.ID, want.SyncToken = link.QBOID, link.SyncToken
-		got, err := c.UpdateItem(ctx, reqID(in.RealmID, "service", svc.ID, svc.Version, want.SyncToken), want)
-		if errors.Is(err, ErrStale) {
-			var current QBOItem
-			if current, err = c.GetItem(ctx, want.ID); err == nil {
-				want.SyncToken = current.SyncToken
-				got, err = c.UpdateItem(ctx, reqID(in.RealmID, "service", svc.ID, svc.Version, want.SyncToken), want)
+	return ensureNamed(ctx, a, in, namesList[QBOItem]{
+		objectType: store.ObjectService, what: fmt.Sprintf("Service %q", svc.Name), noun: "item",
+		version: svc.Version,
+		key:     func(q QBOItem) (string, string) { return q.ID, q.SyncToken },
+		active:  func(q QBOItem) bool { return q.Active },
+		find:    func(ctx context.Context, c Company) (QBOItem, bool, error) { return c.FindItemByName(ctx, svc.Name) },
+		get:     func(ctx context.Context, c Company, id string) (QBOItem, error) { return c.GetItem(ctx, id) },
+		update: func(ctx context.Context, c Company, requestID, id, syncToken string) (QBOItem, error) {
+			upd := want
+			upd.ID, upd.SyncToken = id, syncToken
+			return c.UpdateItem(ctx, requestID, upd)
+		},
+		create: func(ctx context.Context, c Company, requestID string) (QBOItem, error) {
+			item := want
+			var err error
+			if item.IncomeAccountID, err = a.incomeAccount(ctx, in); err != nil {
+				return QBOItem{}, err
 			}
-		}
-		if err != nil {
-			return workflows.EnsureResult{}, asTemporal(what, err)
-		}
-		return workflows.EnsureResult{QBOID: got.ID},
-			a.recordEnsured(ctx, in, store.ObjectService, got.ID, got.SyncToken, svc.Version, "Changes pushed to QuickBooks")
-	}
-	existing, found, err := c.FindItemByName(ctx, svc.Name)
-	if err != nil {
-		return workflows.EnsureResult{}, asTemporal(what, err)
-	}
-	if found {
-		if !existing.Active {
-			return workflows.EnsureResult{}, permanent(workflows.ErrTypeDeletedInQBO,
-				"%s is inactive in QuickBooks; make it active there, then sync again", what)
-		}
-		return workflows.EnsureResult{QBOID: existing.ID, Linked: true},
-			a.recordEnsured(ctx, in, store.ObjectService, existing.ID, existing.SyncToken, svc.Version, "Linked to the QuickBooks item of the same name")
-	}
-	if want.IncomeAccountID, err = a.incomeAccount(ctx, in); err != nil {
-		return workflows.EnsureResult{}, err
-	}
-	got, err := c.CreateItem(ctx, reqID(in.RealmID, "service", svc.ID, svc.Version), want)
-	if err != nil {
-		return workflows.EnsureResult{}, asTemporal(what, err)
-	}
-	return workflows.EnsureResult{QBOID: got.ID, Created: true},
-		a.recordEnsured(ctx, in, store.ObjectService, got.ID, got.SyncToken, svc.Version, "Created in QuickBooks")
+			return c.CreateItem(ctx, requestID, item)
+		},
+		duplicate: "the name is already used by another product or service in QuickBooks",
+	})
 }
 
 // incomeAccount finds the QBO id of the income account named in the settings.

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -193,5 +194,26 @@ func TestSimpleStartRefusesTimeSyncWithThePlanMessageAndWritesNothing(t *testing
 	}
 	if n := len(s.entities(tn.realm, "TimeActivity")); n != 0 {
 		t.Fatalf("TimeActivities on Simple Start = %d", n)
+	}
+}
+
+func TestMissingIncomeAccountFailsOnlyCardsOfNewServicesWithTheSettingNamed(t *testing.T) {
+	s := newStack(t)
+	tn := s.connect("Essentials")
+	s.importAll(tn)
+	ctx := context.Background()
+	if _, err := s.store.UpdateAccountSettings(ctx, tn.account.ID, store.AccountSettings{TimeZone: "UTC", WeekStart: 1,
+		IncomeAccountName: "Consulting Income", ResyncInterval: "daily"}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, _, ids := s.newCards(tn, 1)
+	s.syncCards(tn, ids...)
+	st := s.state(tn, store.ObjectTimeCard, ids[0])
+	if st.Status != store.StatusFailed || st.ErrorCode != workflows.ErrTypeValidation ||
+		!strings.Contains(st.Message, `"Consulting Income"`) || !strings.Contains(st.Message, "Services") {
+		t.Fatalf("card state %+v, want the missing income account named with the choices", st)
+	}
+	if n := len(s.entities(tn.realm, "TimeActivity")); n != 0 {
+		t.Fatalf("TimeActivities = %d", n)
 	}
 }

@@ -12,19 +12,25 @@ import (
 var nonRetryable = []string{ErrTypeNeedsReconnect, ErrTypePlan, ErrTypeValidation, ErrTypeDeletedInQBO,
 	ErrTypeIncomeAccount, ErrTypeNotConnected, ErrTypeNotFound}
 
+// retry backs off exponentially from a second up to maxInterval; errors a person has
+// to fix are never retried. attempts 0 means until the activity's timeout.
+func retry(maxInterval time.Duration, attempts int32) *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{
+		InitialInterval:        time.Second,
+		BackoffCoefficient:     2,
+		MaximumInterval:        maxInterval,
+		MaximumAttempts:        attempts,
+		NonRetryableErrorTypes: nonRetryable,
+	}
+}
+
 // qboActivity is the options of an activity that talks to QBO: retried with back-off
 // (throttling and outages ride out), except for errors a person has to fix.
 func qboActivity(ctx workflow.Context, timeout time.Duration) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: timeout,
 		HeartbeatTimeout:    heartbeatTimeout,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        time.Minute,
-			MaximumAttempts:        10,
-			NonRetryableErrorTypes: nonRetryable,
-		},
+		RetryPolicy:         retry(time.Minute, 10),
 	})
 }
 
@@ -34,12 +40,7 @@ func qboActivity(ctx workflow.Context, timeout time.Duration) workflow.Context {
 func localActivity(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        30 * time.Second,
-			NonRetryableErrorTypes: nonRetryable,
-		},
+		RetryPolicy:         retry(30*time.Second, 0),
 	})
 }
 
@@ -48,12 +49,7 @@ func localActivity(ctx workflow.Context) workflow.Context {
 func clientActivity(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        30 * time.Second,
-			NonRetryableErrorTypes: nonRetryable,
-		},
+		RetryPolicy:         retry(30*time.Second, 0),
 	})
 }
 
