@@ -60,26 +60,33 @@ install_chromium() {
   fi
 }
 
-# start_temporal DBFILE PORT UIPORT: a Temporal dev server in the background; sets TEMPORAL_PID.
+# start_temporal DBFILE PORT UIPORT [LOGFILE]: a Temporal dev server in the background;
+# sets TEMPORAL_PID. Its HTTP and metrics ports are picked free; a start that fails
+# (a port taken in between, say) is retried with fresh ones.
 start_temporal() {
   local dbfile=$1 port=$2 uiport=$3 logfile=${4:-/dev/null}
   local ui=(--ui-port "$uiport")
   [ "$uiport" = "headless" ] && ui=(--headless)
-  "$BIN/temporal" server start-dev --ip 127.0.0.1 --port "$port" "${ui[@]}" \
-    --http-port "$(free_port)" --metrics-port "$(free_port)" \
-    --db-filename "$dbfile" "${SEARCH_ATTRIBUTES[@]}" --log-level warn >"$logfile" 2>&1 &
-  TEMPORAL_PID=$!
-  local i
-  for i in $(seq 1 150); do
-    if "$BIN/temporal" operator cluster health --address "127.0.0.1:$port" >/dev/null 2>&1; then
-      # Search attributes are registered at start; a re-used database may predate them.
-      "$BIN/temporal" operator search-attribute create --address "127.0.0.1:$port" \
-        --name HoursyncAccount --type Keyword --name QBORealm --type Keyword --name SyncKind --type Keyword >/dev/null 2>&1 || true
-      return 0
-    fi
-    if ! kill -0 "$TEMPORAL_PID" 2>/dev/null; then echo "Temporal dev server exited; see $logfile" >&2; return 1; fi
-    sleep 0.2
+  local attempt i
+  for attempt in 1 2 3; do
+    "$BIN/temporal" server start-dev --ip 127.0.0.1 --port "$port" "${ui[@]}" \
+      --http-port "$(free_port)" --metrics-port "$(free_port)" \
+      --db-filename "$dbfile" "${SEARCH_ATTRIBUTES[@]}" --log-level warn >"$logfile" 2>&1 &
+    TEMPORAL_PID=$!
+    for i in $(seq 1 150); do
+      if "$BIN/temporal" operator cluster health --address "127.0.0.1:$port" >/dev/null 2>&1; then
+        # Search attributes are registered at start; a re-used database may predate them.
+        "$BIN/temporal" operator search-attribute create --address "127.0.0.1:$port" \
+          --name HoursyncAccount --type Keyword --name QBORealm --type Keyword --name SyncKind --type Keyword >/dev/null 2>&1 || true
+        return 0
+      fi
+      if ! kill -0 "$TEMPORAL_PID" 2>/dev/null; then break; fi
+      sleep 0.2
+    done
+    kill "$TEMPORAL_PID" 2>/dev/null || true
+    wait "$TEMPORAL_PID" 2>/dev/null || true
+    echo "Temporal dev server did not start on :$port (attempt $attempt); its log ends:" >&2
+    tail -n 20 "$logfile" >&2 2>/dev/null || true
   done
-  echo "Temporal dev server did not become healthy on :$port" >&2
   return 1
 }
