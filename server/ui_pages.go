@@ -280,6 +280,10 @@ func (s *Server) timesheet(c *gin.Context, status int, form url.Values, e *apiEr
 			pd.Form.Set("date", day.Format(time.DateOnly))
 		}
 		pd.Form.Set("user_id", strconv.FormatInt(a.User.ID, 10))
+		if d.UserID != 0 {
+			// An admin looking at someone's week records time for them by default.
+			pd.Form.Set("user_id", strconv.FormatInt(d.UserID, 10))
+		}
 		pd.Form.Set("billable", "true")
 	}
 	s.render(c, status, "timesheet", pd)
