@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
 
 	"hoursync/internal/store"
 	"hoursync/workflows"
@@ -215,5 +218,28 @@ func TestMissingIncomeAccountFailsOnlyCardsOfNewServicesWithTheSettingNamed(t *t
 	}
 	if n := len(s.entities(tn.realm, "TimeActivity")); n != 0 {
 		t.Fatalf("TimeActivities = %d", n)
+	}
+}
+
+func TestOperatorsFindSyncsBySearchAttributes(t *testing.T) {
+	s := newStack(t)
+	tn := s.connect("Essentials")
+	s.importAll(tn)
+	_, _, _, ids := s.newCards(tn, 1)
+	s.syncCards(tn, ids...)
+	query := fmt.Sprintf("HoursyncAccount = '%d' AND SyncKind = '%s' AND QBORealm = '%s'", tn.account.ID, workflows.KindTimeCards, tn.realm)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := s.temporal.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{Query: query})
+		if err != nil {
+			t.Fatalf("list %q: %v", query, err)
+		}
+		if len(resp.Executions) == 1 && resp.Executions[0].Execution.WorkflowId == workflows.TimeCardSyncID(tn.account.ID) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("visibility query %q found %d executions", query, len(resp.Executions))
+		}
+		time.Sleep(300 * time.Millisecond)
 	}
 }
