@@ -8,7 +8,6 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -178,27 +177,51 @@ func (s *Server) callAPI(c *gin.Context, method, path string, body, out any) *ap
 	if a, ok := authOf(c); ok && a.Session != nil {
 		req.Header.Set(headerCSRF, a.Session.CSRFToken)
 	}
-	rec := httptest.NewRecorder()
+	rec := &recorder{header: http.Header{}, code: http.StatusOK}
 	s.engine.ServeHTTP(rec, req)
-	for _, v := range rec.Result().Header.Values("Set-Cookie") {
+	for _, v := range rec.header.Values("Set-Cookie") {
 		c.Writer.Header().Add("Set-Cookie", v)
 	}
-	if rec.Code >= 400 {
+	if rec.code >= 400 {
 		var e struct {
 			Error apiError `json:"error"`
 		}
-		if json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Error.Message == "" {
-			return &apiError{Status: rec.Code, Code: codeInternal, Message: "something went wrong; try again"}
+		if json.Unmarshal(rec.body.Bytes(), &e) != nil || e.Error.Message == "" {
+			return &apiError{Status: rec.code, Code: codeInternal, Message: "something went wrong; try again"}
 		}
-		e.Error.Status = rec.Code
+		e.Error.Status = rec.code
 		return &e.Error
 	}
-	if out != nil && rec.Body.Len() > 0 {
-		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
+	if out != nil && rec.body.Len() > 0 {
+		if err := json.Unmarshal(rec.body.Bytes(), out); err != nil {
 			return &apiError{Status: http.StatusInternalServerError, Code: codeInternal, Message: "something went wrong; try again"}
 		}
 	}
 	return nil
+}
+
+// recorder keeps an in-process API answer.
+type recorder struct {
+	header http.Header
+	code   int
+	wrote  bool
+	body   bytes.Buffer
+}
+
+// Header is the answer's header.
+func (r *recorder) Header() http.Header { return r.header }
+
+// WriteHeader records the status of the first call.
+func (r *recorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.code, r.wrote = code, true
+	}
+}
+
+// Write buffers the body.
+func (r *recorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return r.body.Write(b)
 }
 
 // sameOrigin refuses form posts from other sites: browsers send Origin (or at least
