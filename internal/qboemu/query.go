@@ -1,6 +1,7 @@
 package qboemu
 
 import (
+	"bytes"
 	"encoding/json"
 	"math/big"
 	"slices"
@@ -539,7 +540,7 @@ func compareFields(a, b any) int {
 
 // run evaluates q against the visible objects of one company. Inactive
 // names-list objects are hidden unless a condition names Active.
-func (q *query) run(tx *txn) (total int, rows []map[string]any) {
+func (q *query) run(tx *txn) (total int, rows recordRows) {
 	filterActive := q.spec.nameList
 	for _, c := range q.where {
 		if len(c.path) == 1 && strings.EqualFold(c.path[0], "Active") {
@@ -568,18 +569,30 @@ func (q *query) run(tx *txn) (total int, rows []map[string]any) {
 			recs = append(recs, rec)
 		}
 	}
-	slices.SortStableFunc(recs, func(a, b *record) int {
-		for _, k := range q.order {
-			n := compareFields(field(a.Data, k.path), field(b.Data, k.path))
-			if k.desc {
-				n = -n
-			}
-			if n != 0 {
-				return n
-			}
+	if len(q.order) == 0 {
+		// Default order is by Id; extract the ids once.
+		keyed := make([]keyedRecord, len(recs))
+		for i, rec := range recs {
+			keyed[i] = keyedRecord{str(rec.Data["Id"]), rec}
 		}
-		return compareIDs(str(a.Data["Id"]), str(b.Data["Id"]))
-	})
+		slices.SortFunc(keyed, func(a, b keyedRecord) int { return compareIDs(a.id, b.id) })
+		for i := range keyed {
+			recs[i] = keyed[i].rec
+		}
+	} else {
+		slices.SortStableFunc(recs, func(a, b *record) int {
+			for _, k := range q.order {
+				n := compareFields(field(a.Data, k.path), field(b.Data, k.path))
+				if k.desc {
+					n = -n
+				}
+				if n != 0 {
+					return n
+				}
+			}
+			return compareIDs(str(a.Data["Id"]), str(b.Data["Id"]))
+		})
+	}
 	total = len(recs)
 	if q.count {
 		return total, nil
@@ -589,11 +602,12 @@ func (q *query) run(tx *txn) (total int, rows []map[string]any) {
 		return total, nil
 	}
 	to := min(from+q.max, len(recs))
-	rows = make([]map[string]any, 0, to-from)
-	for _, rec := range recs[from:to] {
-		rows = append(rows, rec.Data)
-	}
-	return total, rows
+	return total, recs[from:to]
+}
+
+type keyedRecord struct {
+	id  string
+	rec *record
 }
 
 func compareIDs(a, b string) int {
@@ -604,7 +618,7 @@ func compareIDs(a, b string) int {
 }
 
 // response renders the QueryResponse object for a query result.
-func (q *query) response(total int, rows []map[string]any) map[string]any {
+func (q *query) response(total int, rows recordRows) map[string]any {
 	if q.count {
 		return map[string]any{"totalCount": total}
 	}
@@ -612,4 +626,25 @@ func (q *query) response(total int, rows []map[string]any) map[string]any {
 		return map[string]any{}
 	}
 	return map[string]any{q.entityName: rows, "startPosition": q.start, "maxResults": len(rows)}
+}
+
+// recordRows are query results; they encode from each object's cached JSON.
+type recordRows []*record
+
+// MarshalJSON implements json.Marshaler.
+func (rs recordRows) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteByte('[')
+	for i, r := range rs {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		b, err := r.encodedJSON()
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(b)
+	}
+	buf.WriteByte(']')
+	return buf.Bytes(), nil
 }

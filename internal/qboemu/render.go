@@ -118,6 +118,11 @@ func writeXML(buf *bytes.Buffer, name string, v any) {
 			writeXML(buf, name, item)
 		}
 		return
+	case recordRows:
+		for _, r := range t {
+			writeXML(buf, name, r.Data)
+		}
+		return
 	case map[string]any:
 		keys := make([]string, 0, len(t))
 		for k := range t {
@@ -186,7 +191,7 @@ func isAttribute(k string, v any) bool {
 		return false
 	}
 	switch v.(type) {
-	case map[string]any, []any, []map[string]any:
+	case map[string]any, []any, []map[string]any, recordRows:
 		return false
 	}
 	return true
