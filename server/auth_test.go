@@ -286,3 +286,16 @@ func TestPanicAnswers500InTheAPIShape(t *testing.T) {
 	// The server keeps serving.
 	e.newClient().call("GET", "/healthz", nil, http.StatusOK, nil)
 }
+
+func TestSessionCookieIsSecureBehindHTTPS(t *testing.T) {
+	e := newEnv(t, func(d *Deps) {
+		cfg := *d.Config
+		cfg.PublicURL = "https://hoursync.example"
+		d.Config = &cfg
+	})
+	owner := e.signUp()
+	_, _, h := e.newClient().do("POST", "/api/v1/signin", map[string]any{"email": owner.me.User.Email, "password": testPassword})
+	if c := h.Get("Set-Cookie"); !strings.Contains(c, "Secure") || !strings.Contains(c, "HttpOnly") {
+		t.Fatalf("cookie %q", c)
+	}
+}

@@ -6,6 +6,9 @@
     var b = e.target.closest("[data-confirm]");
     if (b && !window.confirm(b.getAttribute("data-confirm"))) { e.preventDefault(); }
   });
+  // Take the person to the first field that needs fixing.
+  var invalid = document.querySelector('[aria-invalid="true"]');
+  if (invalid) { invalid.focus(); }
   // Select all rows.
   document.querySelectorAll("[data-select-all]").forEach(function (box) {
     box.addEventListener("change", function () {
