@@ -178,9 +178,12 @@ func TestPlanReadsOfferingSkuAndTimeTracking(t *testing.T) {
 	for plan, want := range map[string]bool{"SimpleStart": false, "Essentials": true, "Plus": true, "Advanced": true} {
 		realm := e.company(plan+" Co", plan)
 		c, _ := e.client(realm, nil)
-		p, err := c.Plan(ctx(t))
+		info, p, err := c.Company(ctx(t))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if info.CompanyName != plan+" Co" {
+			t.Errorf("company info %+v", info)
 		}
 		if p.CanSyncTime() != want || p.Name == "" {
 			t.Errorf("%s: plan %+v, CanSyncTime %v want %v", plan, p, p.CanSyncTime(), want)

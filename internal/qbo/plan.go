@@ -21,15 +21,22 @@ func (p Plan) CanSyncTime() bool { return p.TimeTracking }
 // When the preference is absent the plan name decides: every plan but Simple Start
 // tracks time.
 func (c *Client) Plan(ctx context.Context) (Plan, error) {
+	_, p, err := c.Company(ctx)
+	return p, err
+}
+
+// Company reads CompanyInfo and the Plan in two calls (what connecting needs: the
+// company's name and whether it can take time).
+func (c *Client) Company(ctx context.Context) (CompanyInfo, Plan, error) {
 	info, err := c.CompanyInfo(ctx)
 	if err != nil {
-		return Plan{}, err
+		return CompanyInfo{}, Plan{}, err
 	}
 	prefs, err := c.Preferences(ctx)
 	if err != nil {
-		return Plan{}, err
+		return CompanyInfo{}, Plan{}, err
 	}
-	return PlanOf(info, prefs), nil
+	return info, PlanOf(info, prefs), nil
 }
 
 // PlanOf derives the Plan from a company's CompanyInfo and Preferences.
