@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -52,7 +54,8 @@ func BenchmarkCreateTimeCard(b *testing.B) {
 // BenchmarkTimeCardLatencyAtHalfThroughput measures the closed-loop throughput of
 // time-card POSTs at 50 clients, then sends POSTs at a fixed arrival rate of half that
 // throughput and reports the latency percentiles, measured from each request's
-// scheduled start (so a stall cannot hide queued requests).
+// scheduled start (so a stall cannot hide queued requests). HOURSYNC_BENCH_RATE
+// overrides the arrival rate (requests/s) to find where the tail starts to grow.
 //
 //	go test ./server -run '^$' -bench TimeCardLatency -benchtime 1x
 func BenchmarkTimeCardLatencyAtHalfThroughput(b *testing.B) {
@@ -101,6 +104,9 @@ func BenchmarkTimeCardLatencyAtHalfThroughput(b *testing.B) {
 		wg.Wait()
 		throughput := float64(done.Load()) / 3
 		rate := throughput / 2
+		if v := os.Getenv("HOURSYNC_BENCH_RATE"); v != "" {
+			rate, _ = strconv.ParseFloat(v, 64)
+		}
 
 		// Open loop at half the throughput for 5 seconds.
 		n := int(rate * 5)
