@@ -241,7 +241,7 @@ func (s *Server) updateUser(c *gin.Context) {
 }
 
 type invitationRequest struct {
-	Email     string `json:"email"`
+	Email     string `json:"email" openapi:"required"`
 	FirstName string `json:"first_name"`
 	LastName  string `json:"last_name"`
 	Role      string `json:"role"`
@@ -341,8 +341,8 @@ func (s *Server) lookupInvitation(c *gin.Context) {
 }
 
 type acceptInvitationRequest struct {
-	Token     string `json:"token"`
-	Password  string `json:"password"`
+	Token     string `json:"token" openapi:"required"`
+	Password  string `json:"password" openapi:"required"`
 	FirstName string `json:"first_name"`
 	LastName  string `json:"last_name"`
 }
@@ -394,7 +394,7 @@ func (s *Server) acceptInvitation(c *gin.Context) {
 }
 
 type apiTokenRequest struct {
-	Name string `json:"name"`
+	Name string `json:"name" openapi:"required"`
 }
 
 func (s *Server) listAPITokens(c *gin.Context) {

@@ -114,11 +114,11 @@ func (s *Server) sessionBody(c *gin.Context, u store.User, sess *store.Session) 
 }
 
 type signUpRequest struct {
-	FirmName  string `json:"firm_name"`
-	FirstName string `json:"first_name"`
+	FirmName  string `json:"firm_name" openapi:"required"`
+	FirstName string `json:"first_name" openapi:"required"`
 	LastName  string `json:"last_name"`
-	Email     string `json:"email"`
-	Password  string `json:"password"`
+	Email     string `json:"email" openapi:"required"`
+	Password  string `json:"password" openapi:"required"`
 	TimeZone  string `json:"time_zone"`
 }
 
@@ -175,8 +175,8 @@ func (s *Server) signUp(c *gin.Context) {
 }
 
 type signInRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
+	Email    string `json:"email" openapi:"required"`
+	Password string `json:"password" openapi:"required"`
 }
 
 var errBadLogin = &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "the e-mail address or password is wrong"}
@@ -288,7 +288,7 @@ func (s *Server) me(c *gin.Context) {
 }
 
 type resetRequest struct {
-	Email string `json:"email"`
+	Email string `json:"email" openapi:"required"`
 }
 
 // requestPasswordReset mails a reset link. It answers 202 whether or not the address
@@ -336,8 +336,8 @@ func (s *Server) requestPasswordReset(c *gin.Context) {
 }
 
 type completeResetRequest struct {
-	Token    string `json:"token"`
-	Password string `json:"password"`
+	Token    string `json:"token" openapi:"required"`
+	Password string `json:"password" openapi:"required"`
 }
 
 func (s *Server) completePasswordReset(c *gin.Context) {

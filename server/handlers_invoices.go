@@ -18,21 +18,21 @@ const (
 
 // invoiceRequest is an invoice made or edited by hand.
 type invoiceRequest struct {
-	CustomerID int64         `json:"customer_id"`
+	CustomerID int64         `json:"customer_id" openapi:"required"`
 	Number     string        `json:"number"`
-	Date       string        `json:"date"`
+	Date       string        `json:"date" openapi:"required"`
 	DueDate    string        `json:"due_date"`
 	Terms      string        `json:"terms"`
 	Memo       string        `json:"memo"`
-	Lines      []lineRequest `json:"lines"`
+	Lines      []lineRequest `json:"lines" openapi:"required"`
 }
 
 // lineRequest is one line: quantity (up to 3 decimals) × rate (2 decimals).
 type lineRequest struct {
-	ServiceID   int64   `json:"service_id"`
+	ServiceID   int64   `json:"service_id" openapi:"required"`
 	Description string  `json:"description"`
-	Quantity    decimal `json:"quantity"`
-	Rate        decimal `json:"rate"`
+	Quantity    decimal `json:"quantity" openapi:"required"`
+	Rate        decimal `json:"rate" openapi:"required"`
 }
 
 // decodeInvoice parses and validates an invoice body without touching the database.
@@ -241,7 +241,7 @@ func (s *Server) createInvoice(c *gin.Context) {
 
 // invoiceFromCardsRequest bills selected unbilled time cards of one customer.
 type invoiceFromCardsRequest struct {
-	TimeCardIDs []int64 `json:"time_card_ids"`
+	TimeCardIDs []int64 `json:"time_card_ids" openapi:"required"`
 	Grouping    string  `json:"grouping"`
 	Number      string  `json:"number"`
 	Date        string  `json:"date"`

@@ -47,7 +47,7 @@ func (s *Server) requireConnected(c *gin.Context) bool {
 }
 
 type syncTimeCardsRequest struct {
-	TimeCardIDs []int64 `json:"time_card_ids"`
+	TimeCardIDs []int64 `json:"time_card_ids" openapi:"required"`
 }
 
 // syncTimeCards feeds the selected cards (including deleted ones whose deletion has

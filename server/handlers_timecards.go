@@ -15,9 +15,9 @@ import (
 // minutes or start_time and end_time (HH:MM, same day); rate defaults to the service's.
 type timeCardRequest struct {
 	UserID     *int64  `json:"user_id"`
-	CustomerID int64   `json:"customer_id"`
-	ServiceID  int64   `json:"service_id"`
-	Date       string  `json:"date"`
+	CustomerID int64   `json:"customer_id" openapi:"required"`
+	ServiceID  int64   `json:"service_id" openapi:"required"`
+	Date       string  `json:"date" openapi:"required"`
 	Minutes    *int    `json:"minutes"`
 	StartTime  string  `json:"start_time"`
 	EndTime    string  `json:"end_time"`

@@ -315,13 +315,20 @@ func schemaOf(t reflect.Type) map[string]any {
 		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem())}
 	case reflect.Struct:
 		props := map[string]any{}
-		addFields(t, props)
-		return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+		var required []string
+		addFields(t, props, &required)
+		out := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+		if len(required) > 0 {
+			out["required"] = required
+		}
+		return out
 	}
 	return map[string]any{}
 }
 
-func addFields(t reflect.Type, props map[string]any) {
+// addFields adds t's JSON fields to props; fields tagged openapi:"required" are
+// listed in required.
+func addFields(t reflect.Type, props map[string]any, required *[]string) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !f.IsExported() {
@@ -333,13 +340,16 @@ func addFields(t reflect.Type, props map[string]any) {
 			continue
 		}
 		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			addFields(f.Type, props)
+			addFields(f.Type, props, required)
 			continue
 		}
 		if name == "" {
 			name = f.Name
 		}
 		props[name] = schemaOf(f.Type)
+		if f.Tag.Get("openapi") == "required" {
+			*required = append(*required, name)
+		}
 	}
 }
 

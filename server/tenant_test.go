@@ -134,6 +134,10 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}
+	signup := doc.Paths["/api/v1/signup"]["post"]["requestBody"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)["schema"].(map[string]any)
+	if req, _ := signup["required"].([]any); len(req) != 4 {
+		t.Fatalf("sign-up schema required = %v", signup["required"])
+	}
 	if !strings.HasPrefix(doc.OpenAPI, "3.") {
 		t.Fatalf("openapi = %q", doc.OpenAPI)
 	}
