@@ -144,7 +144,7 @@ func (a *Activities) PushInvoice(ctx context.Context, in workflows.PushInvoiceIn
 	if op.Op == workflows.OpNone {
 		outcome.Succeeded, outcome.Message = true, "Nothing to do in QuickBooks: it never reached it."
 		return outcome, a.Store.RecordSyncSuccess(ctx, in.AccountID, store.ObjectInvoice, op.InvoiceID, store.SyncSuccess{
-			RealmID: in.RealmID, QBOID: "-", SyncedVersion: op.Version, Deleted: true, Message: outcome.Message}, r)
+			RealmID: in.RealmID, SyncedVersion: op.Version, Message: outcome.Message}, r)
 	}
 	c, _, err := a.company(ctx, in.AccountID)
 	if err != nil {

@@ -220,3 +220,22 @@ func TestDeletedInvoiceIsDeletedInQBOAndReleasesItsTimes(t *testing.T) {
 		t.Fatalf("times released = %d, want 2", len(unbilled))
 	}
 }
+
+func TestInvoicesVoidedBeforeTheirFirstSyncNeverReachQBO(t *testing.T) {
+	s := newStack(t)
+	tn := s.connect("Essentials")
+	s.importAll(tn)
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		inv, _ := s.invoiceFromCards(tn, 1)
+		if _, err := s.store.VoidInvoice(ctx, tn.account.ID, inv.ID); err != nil {
+			t.Fatal(err)
+		}
+		if res := s.syncInvoice(tn, inv.ID); !res.Outcome.Succeeded || res.Op != workflows.OpNone {
+			t.Fatalf("sync of invoice voided before its first sync: %+v", res)
+		}
+	}
+	if n := len(s.entities(tn.realm, "Invoice")); n != 0 {
+		t.Fatalf("invoices in QBO = %d", n)
+	}
+}

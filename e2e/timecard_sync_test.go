@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 
 	"hoursync/internal/store"
+	"hoursync/internal/testutil"
 	"hoursync/workflows"
 )
 
@@ -55,15 +56,15 @@ func TestConnectImportsListsAndOnlyTheConnectingUser(t *testing.T) {
 func (s *stack) newCards(tn tenant, n int) (store.User, store.Customer, store.Service, []int64) {
 	s.t.Helper()
 	ctx := context.Background()
-	u, err := s.store.CreateUser(ctx, tn.account.ID, store.NewUser{Email: "new-" + tn.realm + "@example.com", FirstName: "Nia", LastName: "New"})
+	u, err := s.store.CreateUser(ctx, tn.account.ID, store.NewUser{Email: testutil.UniqueName("new") + "@example.com", FirstName: "Nia", LastName: "New " + testutil.RandomHex(2)})
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	c, err := s.store.CreateCustomer(ctx, tn.account.ID, store.CustomerInput{DisplayName: "Brand New Client " + tn.realm, Active: true})
+	c, err := s.store.CreateCustomer(ctx, tn.account.ID, store.CustomerInput{DisplayName: "Brand New Client " + testutil.RandomHex(3), Active: true})
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	sv, err := s.store.CreateService(ctx, tn.account.ID, store.ServiceInput{Name: "Illustration", RateCents: 9000, Active: true})
+	sv, err := s.store.CreateService(ctx, tn.account.ID, store.ServiceInput{Name: "Illustration " + testutil.RandomHex(2), RateCents: 9000, Active: true})
 	if err != nil {
 		s.t.Fatal(err)
 	}

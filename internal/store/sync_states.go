@@ -120,7 +120,8 @@ func (s *Store) MarkSyncing(ctx context.Context, accountID int64, objectType str
 
 // SyncSuccess is what a successful write to QBO leaves behind.
 type SyncSuccess struct {
-	RealmID       string
+	RealmID string
+	// QBOID is the QBO object's id; empty when nothing had to reach QBO.
 	QBOID         string
 	SyncToken     string
 	SyncedVersion int64
@@ -138,8 +139,11 @@ func (s *Store) RecordSyncSuccess(ctx context.Context, accountID int64, objectTy
 		return fmt.Errorf("store: record sync success: unknown object type %q", objectType)
 	}
 	return s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if err := upsertLink(ctx, tx, accountID, ok.RealmID, objectType, id, ok.QBOID, ok.SyncToken, ok.SyncedVersion, ok.Deleted); err != nil {
-			return err
+		// No QBO id: nothing reached QBO (e.g. an invoice deleted before its first sync).
+		if ok.QBOID != "" {
+			if err := upsertLink(ctx, tx, accountID, ok.RealmID, objectType, id, ok.QBOID, ok.SyncToken, ok.SyncedVersion, ok.Deleted); err != nil {
+				return err
+			}
 		}
 		var current sql.NullInt64
 		if err := tx.GetContext(ctx, &current, `SELECT version FROM `+table+` WHERE account_id = $1 AND id = $2`, accountID, id); err != nil && err != sql.ErrNoRows {
