@@ -56,7 +56,7 @@ wait_port "${HTTP_ADDR##*:}" 60 || { echo "server did not start; see .state/hour
 
 cat <<MSG
 
-  Hoursync        http://$HTTP_ADDR        (demo login: demo@hoursync.local / hoursync-demo)
+  Hoursync        http://$HTTP_ADDR        (demo login: dana@demo-design.example / hoursync-demo)
   Temporal UI     http://127.0.0.1:$UI_PORT
   QBO emulator    http://$QBO_ADDR/admin/companies
   Worker metrics  http://${METRICS_ADDR:-127.0.0.1:9091}/metrics

@@ -12,9 +12,10 @@ import (
 	"hoursync/internal/store"
 )
 
-// Demo login printed by `make dev`.
+// Demo login printed by `make dev`. It is the admin of the emulator's demo company
+// ("Demo Design Co."), so connecting it links Dana to her QBO employee.
 const (
-	demoEmail    = "demo@hoursync.local"
+	demoEmail    = "dana@demo-design.example"
 	demoPassword = "hoursync-demo"
 )
 
@@ -32,7 +33,7 @@ func seedDemo(ctx context.Context, s *store.Store, logger *slog.Logger) (store.A
 		return store.Account{}, store.User{}, fmt.Errorf("seed: hash password: %w", err)
 	}
 	acct, owner, err := s.CreateAccountWithOwner(ctx, store.NewAccount{Name: "Demo Design Co.", TimeZone: "America/New_York"},
-		store.NewUser{Email: demoEmail, FirstName: "Dana", LastName: "Demo", PasswordHash: string(hash)})
+		store.NewUser{Email: demoEmail, FirstName: "Dana", LastName: "Designer", PasswordHash: string(hash)})
 	if err != nil {
 		return store.Account{}, store.User{}, fmt.Errorf("seed: demo account: %w", err)
 	}
