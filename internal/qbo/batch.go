@@ -72,7 +72,7 @@ func Batch[T Entity](ctx context.Context, c *Client, requestID string, ops []Bat
 	if err != nil {
 		return nil, fmt.Errorf("qbo: batch %s: encode: %w", name, err)
 	}
-	resp, err := c.do(ctx, call{method: http.MethodPost, path: "/batch", body: body, entity: name, op: OpBatch,
+	resp, tid, err := c.doTID(ctx, call{method: http.MethodPost, path: "/batch", body: body, entity: name, op: OpBatch,
 		requestID: requestID, batch: true})
 	if err != nil {
 		return nil, err
@@ -101,19 +101,19 @@ func Batch[T Entity](ctx context.Context, c *Client, requestID string, ops []Bat
 			out[i].Err = fmt.Errorf("qbo: batch %s: no answer for bId %s", name, op.BID)
 			continue
 		}
-		out[i].Entity, out[i].Err = decodeBatchItem[T](r, op)
+		out[i].Entity, out[i].Err = decodeBatchItem[T](r, op, tid)
 	}
 	return out, nil
 }
 
-func decodeBatchItem[T Entity](r map[string]json.RawMessage, op BatchOp[T]) (T, error) {
+func decodeBatchItem[T Entity](r map[string]json.RawMessage, op BatchOp[T], tid string) (T, error) {
 	var zero T
 	name := zero.EntityName()
 	for k, v := range r {
 		if strings.EqualFold(k, "Fault") {
 			// Re-wrap so parseFault sees {"Fault": ...}; a batch item has no HTTP status.
 			wrapped, _ := json.Marshal(map[string]json.RawMessage{"Fault": v})
-			f := parseFault(http.StatusBadRequest, wrapped, "", name, op.Operation)
+			f := parseFault(http.StatusBadRequest, wrapped, tid, name, op.Operation)
 			f.StatusCode = 0
 			f.BatchID = op.BID
 			return zero, f

@@ -158,6 +158,12 @@ func (cl call) idempotent() bool { return cl.method == http.MethodGet || cl.requ
 // do sends cl, refreshing the token once after a 401 and backing off on 429, 5xx and
 // dropped connections, and returns the body of the 2xx answer.
 func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
+	body, _, err := c.doTID(ctx, cl)
+	return body, err
+}
+
+// doTID is do that also returns the answer's intuit_tid.
+func (c *Client) doTID(ctx context.Context, cl call) ([]byte, string, error) {
 	q := url.Values{}
 	for k, v := range cl.query {
 		q[k] = v
@@ -173,38 +179,38 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 	for attempt := 1; ; attempt++ {
 		tok, err := c.ts.Token()
 		if err != nil {
-			return nil, fmt.Errorf("qbo: %s %s: token: %w", cl.op, cl.entity, err)
+			return nil, "", fmt.Errorf("qbo: %s %s: token: %w", cl.op, cl.entity, err)
 		}
 		status, body, tid, err := c.send(ctx, cl, u, tok, attempt)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, fmt.Errorf("qbo: %s %s: %w", cl.op, cl.entity, ctx.Err())
+				return nil, "", fmt.Errorf("qbo: %s %s: %w", cl.op, cl.entity, ctx.Err())
 			}
 			lastErr = fmt.Errorf("qbo: %s %s: %w", cl.op, cl.entity, err)
 			if !cl.idempotent() || attempt >= c.maxAttempts {
-				return nil, lastErr
+				return nil, "", lastErr
 			}
 			if err := c.backoff(ctx, attempt); err != nil {
-				return nil, lastErr
+				return nil, "", lastErr
 			}
 			continue
 		}
 		f := parseFault(status, body, tid, cl.entity, cl.op)
 		if f == nil {
-			return body, nil
+			return body, tid, nil
 		}
 		switch {
 		case f.Kind == ErrUnauthorized && status == http.StatusUnauthorized && !refreshed:
 			refreshed = true
 			if r, ok := c.ts.(TokenRefresher); ok {
 				if _, err := r.RefreshToken(ctx, tok); err != nil {
-					return nil, fmt.Errorf("qbo: %s %s: refresh after 401: %w", cl.op, cl.entity, err)
+					return nil, "", fmt.Errorf("qbo: %s %s: refresh after 401: %w", cl.op, cl.entity, err)
 				}
 			}
 			continue
 		case f.Retryable() && (f.Kind == ErrThrottled || cl.idempotent()) && attempt < c.maxAttempts:
 			if err := c.backoff(ctx, attempt); err != nil {
-				return nil, f
+				return nil, tid, f
 			}
 			continue
 		case f.Kind == ErrUnauthorized || f.Kind == ErrForbidden:
@@ -212,7 +218,7 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 				r.ReportAuthFailure(ctx, tok, f)
 			}
 		}
-		return nil, f
+		return nil, tid, f
 	}
 }
 

@@ -91,7 +91,7 @@ func TestBatchReportsPerItemFaults(t *testing.T) {
 		t.Errorf("create item: %+v", res[0])
 	}
 	var f *qbo.Fault
-	if !errors.Is(res[1].Err, qbo.ErrDuplicateName) || !errors.As(res[1].Err, &f) || f.BatchID != "dup" || f.ExistingID != taken.ID {
+	if !errors.Is(res[1].Err, qbo.ErrDuplicateName) || !errors.As(res[1].Err, &f) || f.BatchID != "dup" || f.ExistingID != taken.ID || f.IntuitTID == "" {
 		t.Errorf("duplicate item: %+v", res[1])
 	}
 	if res[2].Err != nil || res[2].Entity.Notes != "batched" || res[2].Entity.SyncToken != "1" {
