@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -54,6 +56,8 @@ func parseTemplates() map[string]*template.Template {
 			return fieldView{Name: name, Label: label, Type: typ, Autocomplete: autocomplete, Value: pd.Form.Get(name), Error: fieldError(pd.Error, name)}
 		},
 		"fieldError": fieldError,
+		"sentence":   sentence,
+		"dollars":    dollars,
 		"statusText": func(s string) string {
 			return map[string]string{"never": "not synced", "synced": "synced", "changed": "changed", "syncing": "syncing", "failed": "failed"}[s]
 		},
@@ -91,9 +95,31 @@ func parseTemplates() map[string]*template.Template {
 
 func fieldError(e *apiError, name string) string {
 	if e != nil && e.Field == name {
-		return e.Message
+		return sentence(e.Message)
 	}
 	return ""
+}
+
+// sentence starts an API message (written to be embedded, in lower case) with a
+// capital letter, to stand on its own beside a field.
+func sentence(msg string) string {
+	r, n := utf8.DecodeRuneInString(msg)
+	if n == 0 {
+		return msg
+	}
+	return string(unicode.ToUpper(r)) + msg[n:]
+}
+
+// dollars shows an amount the API writes as "1234.50" (from integer cents) as
+// "$1234.50".
+func dollars(amount string) string {
+	switch {
+	case amount == "":
+		return ""
+	case strings.HasPrefix(amount, "-"):
+		return "-$" + amount[1:]
+	}
+	return "$" + amount
 }
 
 // page prepares the data of a page for the signed-in person (or nobody).
@@ -121,7 +147,7 @@ func (s *Server) pageData(c *gin.Context, title, nav string) *pageData {
 		}
 	}
 	if c.Query("done") != "" && pd.Flash == "" && pd.Error == nil {
-		pd.Flash = "Sync finished. Each row shows its result; a failed one says what to do."
+		pd.Flash, pd.Error = syncResult(c.Query("synced"), c.Query("failed"))
 	}
 	if wf := c.Query("workflow_id"); wf != "" {
 		if owner, ok := workflowAccount(wf); ok && pd.Me != nil && owner == pd.Me.Account.ID {
@@ -129,6 +155,20 @@ func (s *Server) pageData(c *gin.Context, title, nav string) *pageData {
 		}
 	}
 	return pd
+}
+
+// syncResult is the message a finished sync leaves: a flash when everything synced,
+// an alert pointing at the failed rows otherwise.
+func syncResult(synced, failed string) (string, *apiError) {
+	ok, err1 := strconv.Atoi(synced)
+	bad, err2 := strconv.Atoi(failed)
+	switch {
+	case err1 != nil || err2 != nil:
+		return "Sync finished. Each row shows its result; a failed one says what to do.", nil
+	case bad > 0:
+		return "", &apiError{Message: fmt.Sprintf("Sync finished: %d synced, %d failed. Each failed row says what to do.", ok, bad)}
+	}
+	return fmt.Sprintf("Sync finished: %d synced to QuickBooks.", ok), nil
 }
 
 func (s *Server) render(c *gin.Context, status int, name string, pd *pageData) {

@@ -418,13 +418,21 @@ func (s *Server) uiTimesheetAction(c *gin.Context) {
 			ids = append(ids, id)
 		}
 	}
+	if len(ids) == 0 && c.PostForm("action") == "resync" {
+		ids = s.weekToResync(c)
+		if len(ids) == 0 {
+			s.flash(c, "ok", "Nothing to re-sync this week: no row is changed or failed.")
+			s.redirect(c, back)
+			return
+		}
+	}
 	if len(ids) == 0 {
 		s.flash(c, "error", "Select at least one row first.")
 		s.redirect(c, back)
 		return
 	}
 	switch c.PostForm("action") {
-	case "sync":
+	case "sync", "resync":
 		var st startedJSON
 		if e := s.callAPI(c, "POST", "/api/v1/time-cards/sync", map[string]any{"time_card_ids": ids}, &st); e != nil {
 			s.flash(c, "error", e.Message)
@@ -454,6 +462,29 @@ func (s *Server) uiTimesheetAction(c *gin.Context) {
 	default:
 		s.redirect(c, back)
 	}
+}
+
+// weekToResync lists the week's cards (of the posted week and filters) whose last sync
+// failed or that changed since it.
+func (s *Server) weekToResync(c *gin.Context) []int64 {
+	q := url.Values{"week": {c.PostForm("week")}, "limit": {"200"}}
+	for _, k := range []string{"user_id", "customer_id"} {
+		if v := c.PostForm(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	var ids []int64
+	for _, st := range []string{store.StatusChanged, store.StatusFailed} {
+		q.Set("status", st)
+		var list listJSON[timeCardJSON]
+		if e := s.callAPI(c, "GET", "/api/v1/time-cards?"+q.Encode(), nil, &list); e != nil {
+			continue
+		}
+		for _, tc := range list.Items {
+			ids = append(ids, tc.ID)
+		}
+	}
+	return ids
 }
 
 // invoicesData feeds the invoice pages.

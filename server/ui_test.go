@@ -58,7 +58,7 @@ func TestWebUISignUpAndEveryPage(t *testing.T) {
 	email := testutil.UniqueName("ui") + "@example.com"
 	// Bad input keeps what was typed and names the field.
 	status, _, body := b.form("/signup", url.Values{"firm_name": {"Ui Firm"}, "first_name": {"Uma"}, "email": {email}, "password": {"short"}}, "")
-	if status != 422 || !strings.Contains(body, "use at least 10 characters") || !strings.Contains(body, `value="Ui Firm"`) {
+	if status != 422 || !strings.Contains(body, "Use at least 10 characters") || !strings.Contains(body, `value="Ui Firm"`) {
 		t.Fatalf("signup error page: %d %s", status, body)
 	}
 	// A form posted from another site is refused.

@@ -65,6 +65,14 @@ func TestNewFirmRecordsTimeAndInvoicesWithoutQuickBooks(t *testing.T) {
 	for i, hours := range []string{"1:30", "2", "0:45"} {
 		s.addTime(fmt.Sprintf("2026-03-0%d", 2+i), hours)
 	}
+	// A fourth entry, deleted again from its edit page after a confirmation.
+	s.addTime("2026-03-05", "0:15")
+	s.run(chromedp.Click(chromedp.CSS(`#cards tbody tr:last-child a[href$="/edit"]`)), chromedp.WaitVisible(chromedp.CSS(`button[value="delete"]`)))
+	s.mustSee("Edit time")
+	s.shot("timecard-edit")
+	s.acceptConfirms()
+	s.run(chromedp.Click(chromedp.CSS(`button[value="delete"]`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	s.mustSee("Deleted 1 time")
 	s.run(chromedp.Navigate(a.url+"/timesheet?week="+week), chromedp.WaitVisible(chromedp.CSS("#cards table")))
 	if n := eval[int](s, `document.querySelectorAll(".badge.never").length`); n != 3 {
 		t.Fatalf("rows not synced = %d, want 3", n)

@@ -68,6 +68,7 @@ func TestTimeCardsSyncFromTheTimesheet(t *testing.T) {
 	s.shot("timesheet-syncing")
 	// The page follows the sync and ends with the result, without a reload by hand.
 	s.waitFor("the end of the sync", `location.search.includes("done=1")`)
+	s.mustSee("Sync finished: 3 synced")
 	s.reloadUntil("/timesheet?week="+week, `document.querySelectorAll(".badge.synced").length == 3`)
 	s.shot("timesheet-synced")
 	if n := len(s.entities("TimeActivity")); n != 3 {
@@ -82,7 +83,8 @@ func TestTimeCardsSyncFromTheTimesheet(t *testing.T) {
 	if n := eval[int](s, `document.querySelectorAll(".badge.changed").length`); n != 1 {
 		t.Fatalf("changed rows after an edit = %d", n)
 	}
-	s.selectAllAnd("sync")
+	// "Re-sync changed and failed" with nothing selected picks the changed row.
+	s.run(chromedp.Click(chromedp.CSS(`button[value="resync"]`)), chromedp.WaitVisible(chromedp.CSS(".progress")))
 	s.reloadUntil("/timesheet?week="+week, `document.querySelectorAll(".badge.synced").length == 3`)
 	if tas := s.entities("TimeActivity"); len(tas) != 3 {
 		t.Fatalf("TimeActivities after the re-sync = %d", len(tas))

@@ -30,14 +30,17 @@
       .then(function (s) {
         if (s.error) { box.textContent = s.error.message; return; }
         var p = s.progress || {};
-        var text = p.message || (p.total ? ("Synced " + p.done + " of " + p.total + (p.failed ? (", " + p.failed + " failed") : "")) : "Syncing…");
+        // A sync workflow may stay open a little for more work after its batch;
+        // the batch being done is the end the person waits for.
+        var finished = p.total > 0 && !p.pending && (p.done + p.failed) >= p.total;
+        var text = (finished || !p.message) && p.total ? ("Synced " + p.done + " of " + p.total + (p.failed ? (", " + p.failed + " failed") : "")) : (p.message || "Syncing…");
         box.textContent = text + " ";
         if (link) { box.appendChild(link); }
-        var finished = p.total > 0 && p.pending === 0 && (p.done + p.failed) >= p.total && !p.current;
-        if (s.running && !finished) { setTimeout(poll, 1500); return; }
+        if (s.running && !finished) { setTimeout(poll, 1000); return; }
         var url = new URL(window.location.href);
         url.searchParams.delete("workflow_id");
         url.searchParams.set("done", "1");
+        if (p.total) { url.searchParams.set("synced", p.done); url.searchParams.set("failed", p.failed); }
         window.location.replace(url.toString());
       })
       .catch(function () { setTimeout(poll, 3000); });
