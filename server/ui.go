@@ -17,6 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"hoursync/internal/store"
 	"hoursync/server/web"
 )
 
@@ -57,7 +58,16 @@ func parseTemplates() map[string]*template.Template {
 		},
 		"fieldError": fieldError,
 		"sentence":   sentence,
-		"dollars":    dollars,
+		"objectName": objectName,
+		"objectURL":  objectURL,
+		"kindName": func(kind string) string {
+			if name, ok := map[string]string{"import": "Import from QuickBooks", "timecards": "Time sync", "invoice": "Invoice sync",
+				"resync": "Re-sync", "scheduled-resync": "Scheduled re-sync", "token-keepalive": "Token refresh", "disconnect": "Disconnect"}[kind]; ok {
+				return name
+			}
+			return kind
+		},
+		"dollars": dollars,
 		"statusText": func(s string) string {
 			return map[string]string{"never": "not synced", "synced": "synced", "changed": "changed", "syncing": "syncing", "failed": "failed"}[s]
 		},
@@ -108,6 +118,31 @@ func sentence(msg string) string {
 		return msg
 	}
 	return string(unicode.ToUpper(r)) + msg[n:]
+}
+
+// objectName names a synced object for people: "Time card 12".
+func objectName(typ string, id int64) string {
+	name := map[string]string{store.ObjectTimeCard: "Time card", store.ObjectInvoice: "Invoice", store.ObjectCustomer: "Customer",
+		store.ObjectService: "Service", store.ObjectUser: "User"}[typ]
+	if name == "" {
+		name = sentence(strings.ReplaceAll(typ, "_", " "))
+	}
+	return fmt.Sprintf("%s %d", name, id)
+}
+
+// objectURL is the page of a synced object, or "" for one without a page of its own.
+func objectURL(typ string, id int64) string {
+	switch typ {
+	case store.ObjectTimeCard:
+		return fmt.Sprintf("/time-cards/%d/edit", id)
+	case store.ObjectInvoice:
+		return fmt.Sprintf("/invoices/%d", id)
+	case store.ObjectCustomer:
+		return fmt.Sprintf("/customers/%d/edit", id)
+	case store.ObjectService:
+		return fmt.Sprintf("/services/%d/edit", id)
+	}
+	return ""
 }
 
 // dollars shows an amount the API writes as "1234.50" (from integer cents) as
