@@ -2,10 +2,13 @@ package browser
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"hoursync/internal/testutil"
 )
 
 // TestNewFirmRecordsTimeAndInvoicesItWithoutQuickBooks walks a new firm through the
@@ -122,11 +125,81 @@ func TestNewFirmRecordsTimeAndInvoicesWithoutQuickBooks(t *testing.T) {
 	if got := eval[string](s, `document.querySelector("#f-first_name").value`); got != "Carl" {
 		t.Fatalf("first name after a refused invitation = %q", got)
 	}
-	s.run(chromedp.SetValue(chromedp.CSS("#f-email"), "carl@example.com"), chromedp.SendKeys(chromedp.CSS("#f-last_name"), "Clerk"),
-		chromedp.Click(chromedp.CSS(`form[action="/users/invite"] button.primary`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
-	s.mustSee("carl@example.com")
+	carl := s.invite("Carl", "Clerk")
+	s.mustSee(carl)
 	s.shot("users")
 	s.run(chromedp.Navigate(a.url+"/dev/outbox"), chromedp.WaitVisible(chromedp.CSS("main h1")))
-	s.mustSee("carl@example.com")
+	s.mustSee(carl)
 	s.shot("outbox")
+}
+
+// invite invites a new member from the users page and returns their address.
+func (s *session) invite(first, last string) string {
+	s.t.Helper()
+	email := testutil.UniqueName(strings.ToLower(first)) + "@example.com"
+	s.run(chromedp.Navigate(s.a.url+"/users"), chromedp.WaitVisible(chromedp.CSS("#f-email")),
+		chromedp.SetValue(chromedp.CSS("#f-email"), email), chromedp.SetValue(chromedp.CSS("#f-first_name"), first),
+		chromedp.SetValue(chromedp.CSS("#f-last_name"), last),
+		chromedp.Click(chromedp.CSS(`form[action="/users/invite"] button.primary`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	return email
+}
+
+// mailLink finds the first link to path in the mail shown on the outbox page.
+func (s *session) mailLink(outbox, path string) string {
+	s.t.Helper()
+	s.run(chromedp.Navigate(s.a.url+outbox), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	link := eval[string](s, fmt.Sprintf(`document.querySelector("main").textContent.split(/\s+/).find(w => w.startsWith("http") && w.includes(%q)) || ""`, path))
+	if link == "" {
+		s.t.Fatalf("no link to %s in the outbox:\n%s", path, s.mainText())
+	}
+	return link
+}
+
+// TestInvitedPersonJoinsAndResetsTheirPassword follows the mail of the dev outbox:
+// an invited member accepts the invitation (a short password refused beside the
+// field), signs out, asks for a reset link, chooses a new password through it, and
+// signs in with it after a wrong one is refused.
+func TestInvitedPersonJoinsAndResetsTheirPassword(t *testing.T) {
+	a := newApp(t, false)
+	owner := newSession(t, a)
+	owner.signUp()
+	carl := owner.invite("Carl", "Clerk")
+	link := owner.mailLink("/dev/outbox", "/invitations/accept?token=")
+
+	s := newSession(t, a)
+	s.email = carl
+	s.run(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#f-password")))
+	s.mustSee("Join Browser Firm")
+	if got := eval[string](s, `document.querySelector("#f-first_name").value`); got != "Carl" {
+		t.Fatalf("first name from the invitation = %q", got)
+	}
+	s.run(chromedp.SendKeys(chromedp.CSS("#f-password"), "short"), chromedp.Click(chromedp.CSS("button.primary")),
+		chromedp.WaitVisible(chromedp.CSS("#e-password")))
+	s.shot("accept-invitation")
+	s.run(chromedp.SendKeys(chromedp.CSS("#f-password"), "a long enough password"), chromedp.Click(chromedp.CSS("button.primary")),
+		chromedp.WaitVisible(chromedp.CSS("#cards")))
+	s.mustSee("Welcome")
+	if eval[bool](s, `document.querySelector('header a[href="/invoices"]') != null`) {
+		t.Fatal("a member is offered the invoices")
+	}
+
+	s.run(chromedp.Click(chromedp.CSS(`form[action="/signout"] button`)), chromedp.WaitVisible(chromedp.CSS("a.intuit")),
+		chromedp.Click(chromedp.CSS(`a[href="/forgot-password"]`)), chromedp.WaitVisible(chromedp.CSS("#f-email")),
+		chromedp.SendKeys(chromedp.CSS("#f-email"), carl), chromedp.Click(chromedp.CSS("button.primary")),
+		chromedp.WaitVisible(chromedp.CSS("main p")))
+	s.mustSee("If this address has a login")
+	reset := s.mailLink("/dev/outbox?to="+url.QueryEscape(carl), "/reset-password?token=")
+	s.run(chromedp.Navigate(reset), chromedp.WaitVisible(chromedp.CSS("#f-password")),
+		chromedp.SendKeys(chromedp.CSS("#f-password"), "a brand new password"), chromedp.Click(chromedp.CSS("button.primary")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")))
+	s.mustSee("Your password is changed")
+
+	s.run(chromedp.SendKeys(chromedp.CSS("#f-email"), carl), chromedp.SendKeys(chromedp.CSS("#f-password"), "a long enough password"),
+		chromedp.Click(chromedp.CSS("button.primary")), chromedp.WaitVisible(chromedp.CSS("#e-password")))
+	if got := eval[string](s, `document.querySelector("#f-email").value`); got != carl {
+		t.Fatalf("e-mail after a refused sign-in = %q", got)
+	}
+	s.shot("signin-error")
+	s.run(chromedp.SendKeys(chromedp.CSS("#f-password"), "a brand new password"), chromedp.Click(chromedp.CSS("button.primary")),
+		chromedp.WaitVisible(chromedp.CSS("#cards")))
 }
