@@ -202,6 +202,21 @@ func TestXMLUnlessJSONAccepted(t *testing.T) {
 	if !strings.Contains(body, "<IntuitResponse xmlns=\"http://schema.intuit.com/finance/v3\"") || !strings.Contains(body, "<CompanyName>Harness Co</CompanyName>") {
 		t.Fatalf("xml: %s", body)
 	}
+	h.create("Customer", map[string]any{"DisplayName": "Tom & <Jerry>"})
+	q := h.call(http.MethodGet, "query?query="+url.QueryEscape("select * from Customer"), nil, "Accept", "application/xml")
+	wellFormedXML(t, q.raw)
+	if !strings.Contains(string(q.raw), `<QueryResponse maxResults="1" startPosition="1"><Customer domain="QBO" sparse="false">`) ||
+		!strings.Contains(string(q.raw), "<DisplayName>Tom &amp; &lt;Jerry&gt;</DisplayName>") {
+		t.Fatalf("xml query: %s", q.raw)
+	}
+	b := h.call(http.MethodPost, "batch", map[string]any{"BatchItemRequest": []any{
+		map[string]any{"bId": "1", "Query": "select * from Item"},
+		map[string]any{"bId": "2", "operation": "create", "Customer": map[string]any{}},
+	}}, "Accept", "text/xml")
+	wellFormedXML(t, b.raw)
+	if !strings.Contains(string(b.raw), `<BatchItemResponse bId="2"><Fault type="ValidationFault"><Error code="6080" element="">`) {
+		t.Fatalf("xml batch: %s", b.raw)
+	}
 	f := h.call(http.MethodGet, "customer/999", nil, "Accept", "application/xml")
 	if f.status != 400 || !strings.Contains(string(f.raw), `<Error code="610"`) {
 		t.Fatalf("xml fault: %s", f.raw)
