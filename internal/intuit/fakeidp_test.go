@@ -39,6 +39,10 @@ type fakeIntuit struct {
 	idClaims func(map[string]any)
 	// signWith, when set, signs ID tokens with a key the JWKS does not publish.
 	signWith *rsa.PrivateKey
+	// issue, when set, mints refreshed access tokens at the QBO emulator (its admin
+	// API) so they work against its Accounting API.
+	issue  func(realm string) string
+	realms map[string]string // grant id -> realm
 }
 
 // codeGrant is what an authorization code stands for.
@@ -49,7 +53,7 @@ type codeGrant struct {
 func newFakeIntuit(t *testing.T) *fakeIntuit {
 	f := &fakeIntuit{clientID: "hoursync-dev", clientSecret: "hoursync-dev-secret",
 		live: map[string]string{}, replaced: map[string]bool{}, revoked: map[string]bool{}, access: map[string]string{},
-		calls: map[string]int{}, codes: map[string]codeGrant{}}
+		calls: map[string]int{}, codes: map[string]codeGrant{}, realms: map[string]string{}}
 	var err error
 	if f.key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
 		t.Fatal(err)
@@ -136,6 +140,9 @@ func (f *fakeIntuit) token(w http.ResponseWriter, r *http.Request) {
 	delete(f.live, rt)
 	f.replaced[rt] = true
 	access, refresh := "AT-"+randomString(), "RT-"+randomString()
+	if f.issue != nil && f.realms[g] != "" {
+		access = f.issue(f.realms[g])
+	}
 	f.live[refresh] = g
 	f.access[access] = g
 	f.writeJSON(w, http.StatusOK, map[string]any{"token_type": "bearer", "access_token": access, "expires_in": 3600,
@@ -160,6 +167,17 @@ func (f *fakeIntuit) revoke(w http.ResponseWriter, r *http.Request) {
 	}
 	f.revoked[g] = true
 	w.WriteHeader(http.StatusOK)
+}
+
+// adopt makes the fake the token endpoint of a grant issued elsewhere (the QBO
+// emulator's admin API) for realm.
+func (f *fakeIntuit) adopt(access, refresh, realm string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	g := randomString()
+	f.live[refresh] = g
+	f.access[access] = g
+	f.realms[g] = realm
 }
 
 // revokeAll revokes every grant (as the person disconnecting the app at Intuit).

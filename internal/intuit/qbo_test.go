@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -114,5 +115,76 @@ func TestWrongRealmMarksNeedsReconnect(t *testing.T) {
 	plan, err := c.Plan(ctx(t))
 	if err != nil || !plan.CanSyncTime() {
 		t.Fatalf("plan %+v %v", plan, err)
+	}
+}
+
+// TestQBO401RefreshesOnceAcrossTwoPools: the emulator expires every access token;
+// 20 QBO calls in two worker pools all get a 401 at once, and exactly one refresh
+// reaches the token endpoint, after which every call succeeds.
+func TestQBO401RefreshesOnceAcrossTwoPools(t *testing.T) {
+	base := qboEmulator(t, qboemu.Options{})
+	realm := emuCompany(t, base, "Refreshing", "Essentials")
+	idp := newFakeIntuit(t)
+	idp.issue = func(realm string) string {
+		var out struct {
+			AccessToken string `json:"access_token"`
+		}
+		b, _ := json.Marshal(map[string]any{})
+		resp, err := http.Post(base+"/admin/companies/"+realm+"/tokens", "application/json", bytes.NewReader(b))
+		if err != nil {
+			panic(err)
+		}
+		defer resp.Body.Close()
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return out.AccessToken
+	}
+	cfg := intuitConfig(idp.URL)
+	keys := []config.TokenKey{newKey(t, "k")}
+	p1, p2 := newSetup(t, cfg, keys), newSetup(t, cfg, keys)
+	acct := newAccount(t, p1.DB)
+	tok := emuToken(t, base, realm)
+	idp.adopt(tok.AccessToken, tok.RefreshToken, realm)
+	if err := p1.Conns.Connect(ctx(t), acct, 0, realm, "Refreshing", essentials, tok); err != nil {
+		t.Fatal(err)
+	}
+	clients := make([]*qbo.Client, 20)
+	for i := range clients {
+		c, _, err := []*setup{p1, p2}[i%2].Conns.Client(ctx(t), acct, qbo.Options{BaseURL: base, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.CompanyInfo(ctx(t)); err != nil { // caches the current token
+			t.Fatal(err)
+		}
+		clients[i] = c
+	}
+	adminPost(t, base, "/admin/faults", map[string]any{"realmId": realm, "kind": "expire_tokens"}, nil)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make([]error, len(clients))
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, errs[i] = c.CompanyInfo(ctx(t))
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	if n := idp.count("refresh_token"); n != 1 {
+		t.Fatalf("%d refreshes, want 1", n)
+	}
+	if idp.reusedReplaced() != 0 {
+		t.Fatal("a replaced refresh token was presented")
+	}
+	conn, _ := p1.Conns.Get(ctx(t), acct)
+	if conn.Status != intuit.StatusConnected {
+		t.Fatalf("status %s", conn.Status)
 	}
 }
