@@ -114,7 +114,8 @@ func TestConnectStoresTokensEncryptedAndGetShowsNoSecrets(t *testing.T) {
 	s := newSetup(t, intuitConfig(idp.URL), []config.TokenKey{k1})
 	acct := newAccount(t, s.DB)
 	access, refresh := idp.grant()
-	if err := s.Conns.Connect(ctx(t), acct, 0, "9130", "Acme", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
+	realm9130 := uniqueRealm("9130")
+	if err := s.Conns.Connect(ctx(t), acct, 0, realm9130, "Acme", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	var raw struct {
@@ -132,7 +133,7 @@ func TestConnectStoresTokensEncryptedAndGetShowsNoSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if conn.Status != intuit.StatusConnected || conn.RealmID != "9130" || conn.CompanyName != "Acme" || !conn.Plan.CanSyncTime() {
+	if conn.Status != intuit.StatusConnected || conn.RealmID != realm9130 || conn.CompanyName != "Acme" || !conn.Plan.CanSyncTime() {
 		t.Fatalf("connection %+v", conn)
 	}
 	tok, err := s.Conns.TokenSource(ctx(t), acct).Token()
@@ -150,7 +151,7 @@ func TestKeysRotate(t *testing.T) {
 	old := newSetup(t, intuitConfig(idp.URL), []config.TokenKey{k1})
 	acct := newAccount(t, old.DB)
 	access, refresh := idp.grant()
-	if err := old.Conns.Connect(ctx(t), acct, 0, "rot-1", "Rotating", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
+	if err := old.Conns.Connect(ctx(t), acct, 0, uniqueRealm("rot"), "Rotating", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	rotated := newSetup(t, intuitConfig(idp.URL), []config.TokenKey{k2, k1})
@@ -175,18 +176,19 @@ func TestConnectRefusesTakenRealmAndSecondCompany(t *testing.T) {
 	idp := newFakeIntuit(t)
 	s := newSetup(t, intuitConfig(idp.URL), []config.TokenKey{newKey(t, "k")})
 	a, b := newAccount(t, s.DB), newAccount(t, s.DB)
+	realmA, realmB := uniqueRealm("a"), uniqueRealm("b")
 	tok := func() *oauth2.Token { at, rt := idp.grant(); return tokenOf(at, rt, time.Hour) }
-	if err := s.Conns.Connect(ctx(t), a, 0, "realm-a", "A", essentials, tok()); err != nil {
+	if err := s.Conns.Connect(ctx(t), a, 0, realmA, "A", essentials, tok()); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Conns.Connect(ctx(t), b, 0, "realm-a", "A", essentials, tok()); !errors.Is(err, intuit.ErrRealmTaken) {
+	if err := s.Conns.Connect(ctx(t), b, 0, realmA, "A", essentials, tok()); !errors.Is(err, intuit.ErrRealmTaken) {
 		t.Fatalf("want ErrRealmTaken, got %v", err)
 	}
-	if err := s.Conns.Connect(ctx(t), a, 0, "realm-b", "B", essentials, tok()); !errors.Is(err, intuit.ErrAlreadyConnected) {
+	if err := s.Conns.Connect(ctx(t), a, 0, realmB, "B", essentials, tok()); !errors.Is(err, intuit.ErrAlreadyConnected) {
 		t.Fatalf("want ErrAlreadyConnected, got %v", err)
 	}
 	// Reconnecting the same company replaces the grant.
-	if err := s.Conns.Connect(ctx(t), a, 0, "realm-a", "A2", qbo.Plan{Name: "QuickBooks Online Simple Start"}, tok()); err != nil {
+	if err := s.Conns.Connect(ctx(t), a, 0, realmA, "A2", qbo.Plan{Name: "QuickBooks Online Simple Start"}, tok()); err != nil {
 		t.Fatal(err)
 	}
 	conn, _ := s.Conns.Get(ctx(t), a)
@@ -200,10 +202,10 @@ func TestConnectRefusesTakenRealmAndSecondCompany(t *testing.T) {
 	if err := s.Conns.Disconnect(ctx(t), a); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Conns.Connect(ctx(t), b, 0, "realm-a", "A", essentials, tok()); err != nil {
+	if err := s.Conns.Connect(ctx(t), b, 0, realmA, "A", essentials, tok()); err != nil {
 		t.Fatalf("realm free after disconnect: %v", err)
 	}
-	if err := s.Conns.Connect(ctx(t), a, 0, "realm-b", "B", essentials, tok()); err != nil {
+	if err := s.Conns.Connect(ctx(t), a, 0, realmB, "B", essentials, tok()); err != nil {
 		t.Fatalf("account free after disconnect: %v", err)
 	}
 }
@@ -218,7 +220,7 @@ func TestExpiredTokenRefreshedOnceAcrossTwoPools(t *testing.T) {
 	p1, p2 := newSetup(t, intuitConfig(idp.URL), keys), newSetup(t, intuitConfig(idp.URL), keys)
 	acct := newAccount(t, p1.DB)
 	access, refresh := idp.grant()
-	if err := p1.Conns.Connect(ctx(t), acct, 0, "conc-1", "Busy", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
+	if err := p1.Conns.Connect(ctx(t), acct, 0, uniqueRealm("conc"), "Busy", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	for round := 1; round <= 3; round++ {
@@ -270,7 +272,7 @@ func TestRejectedTokenRefreshedOnceAcrossTwoPools(t *testing.T) {
 	acct := newAccount(t, p1.DB)
 	access, refresh := idp.grant()
 	rejected := tokenOf(access, refresh, time.Hour)
-	if err := p1.Conns.Connect(ctx(t), acct, 0, "conc-2", "Busy", essentials, rejected); err != nil {
+	if err := p1.Conns.Connect(ctx(t), acct, 0, uniqueRealm("conc"), "Busy", essentials, rejected); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -317,7 +319,7 @@ func TestLostGrantMarksNeedsReconnect(t *testing.T) {
 			s := newSetup(t, intuitConfig(idp.URL), []config.TokenKey{newKey(t, "k")})
 			acct := newAccount(t, s.DB)
 			access, refresh := idp.grant()
-			if err := s.Conns.Connect(ctx(t), acct, 0, "lost-"+testutil.RandomHex(3), "Gone", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
+			if err := s.Conns.Connect(ctx(t), acct, 0, uniqueRealm("lost"), "Gone", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
 				t.Fatal(err)
 			}
 			lose(idp)
@@ -373,7 +375,7 @@ func TestBadClientCredentialsLeaveConnectionUntouched(t *testing.T) {
 	bad := newSetup(t, cfg, keys)
 	acct := newAccount(t, good.DB)
 	access, refresh := idp.grant()
-	if err := good.Conns.Connect(ctx(t), acct, 0, "cred-1", "Creds", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
+	if err := good.Conns.Connect(ctx(t), acct, 0, uniqueRealm("cred"), "Creds", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	expireAccess(t, good.DB, acct)
@@ -399,7 +401,7 @@ func TestDisconnectRevokesAndForgetsTokens(t *testing.T) {
 	s := newSetup(t, intuitConfig(idp.URL), []config.TokenKey{newKey(t, "k")})
 	acct := newAccount(t, s.DB)
 	access, refresh := idp.grant()
-	if err := s.Conns.Connect(ctx(t), acct, 0, "disc-1", "Bye", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
+	if err := s.Conns.Connect(ctx(t), acct, 0, uniqueRealm("disc"), "Bye", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Conns.Disconnect(ctx(t), acct); err != nil {
@@ -421,3 +423,7 @@ func TestDisconnectRevokesAndForgetsTokens(t *testing.T) {
 		t.Fatalf("second disconnect: %v", err)
 	}
 }
+
+// uniqueRealm is a realm id no other test (or repeated run) of the package uses: they
+// share one database, where a live realm belongs to one account.
+func uniqueRealm(prefix string) string { return prefix + "-" + testutil.RandomHex(6) }
