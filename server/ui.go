@@ -182,7 +182,7 @@ func (s *Server) pageData(c *gin.Context, title, nav string) *pageData {
 		}
 	}
 	if c.Query("done") != "" && pd.Flash == "" && pd.Error == nil {
-		pd.Flash, pd.Error = syncResult(c.Query("synced"), c.Query("failed"))
+		pd.Flash, pd.Error = syncResult(c.Query("done"), c.Query("synced"), c.Query("failed"))
 	}
 	if wf := c.Query("workflow_id"); wf != "" {
 		if owner, ok := workflowAccount(wf); ok && pd.Me != nil && owner == pd.Me.Account.ID {
@@ -192,16 +192,25 @@ func (s *Server) pageData(c *gin.Context, title, nav string) *pageData {
 	return pd
 }
 
-// syncResult is the message a finished sync leaves: a flash when everything synced,
-// an alert pointing at the failed rows otherwise.
-func syncResult(synced, failed string) (string, *apiError) {
+// syncResult is the message a finished sync of kind (the workflow id's first part)
+// leaves: a flash when everything went through, an alert pointing at the failures
+// otherwise.
+func syncResult(kind, synced, failed string) (string, *apiError) {
 	ok, err1 := strconv.Atoi(synced)
 	bad, err2 := strconv.Atoi(failed)
+	from := kind == "import" || kind == "resync"
 	switch {
 	case err1 != nil || err2 != nil:
-		return "Sync finished. Each row shows its result; a failed one says what to do.", nil
+		if from {
+			return "Import from QuickBooks finished.", nil
+		}
+		return "Sync finished. Each object shows its result; a failed one says what to do.", nil
+	case bad > 0 && from:
+		return "", &apiError{Message: fmt.Sprintf("Import from QuickBooks finished: %d imported, %d failed. Sync activity says why.", ok, bad)}
 	case bad > 0:
-		return "", &apiError{Message: fmt.Sprintf("Sync finished: %d synced, %d failed. Each failed row says what to do.", ok, bad)}
+		return "", &apiError{Message: fmt.Sprintf("Sync finished: %d synced, %d failed. Each failed one says what to do.", ok, bad)}
+	case from:
+		return fmt.Sprintf("Import from QuickBooks finished: %d imported.", ok), nil
 	}
 	return fmt.Sprintf("Sync finished: %d synced to QuickBooks.", ok), nil
 }

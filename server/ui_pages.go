@@ -696,6 +696,15 @@ type listData struct {
 	Customers []store.Customer
 	Services  []serviceJSON
 	Editing   any
+	// Connected says whether the account has a QuickBooks connection (empty states).
+	Connected bool
+}
+
+// connected reports whether the account has a QuickBooks connection that is not
+// disconnected.
+func (s *Server) connected(c *gin.Context) bool {
+	conn, err := s.store.GetConnectionStatus(c.Request.Context(), mustAuth(c).AccountID)
+	return err == nil && conn.Status != "disconnected"
 }
 
 func (s *Server) uiCustomers(c *gin.Context) { s.customersPage(c, http.StatusOK, nil, nil) }
@@ -704,7 +713,7 @@ func (s *Server) customersPage(c *gin.Context, status int, f url.Values, e *apiE
 	pd := s.pageData(c, "Customers", "customers")
 	ctx := c.Request.Context()
 	a := mustAuth(c)
-	d := &listData{}
+	d := &listData{Connected: s.connected(c)}
 	var err error
 	if d.Customers, err = s.store.ListCustomers(ctx, a.AccountID, "", store.Page{Limit: 1000}); err != nil {
 		s.fail(c, err)
@@ -763,7 +772,7 @@ func (s *Server) servicesPage(c *gin.Context, status int, f url.Values, e *apiEr
 	pd := s.pageData(c, "Services", "services")
 	ctx := c.Request.Context()
 	a := mustAuth(c)
-	d := &listData{}
+	d := &listData{Connected: s.connected(c)}
 	svcs, err := s.store.ListServices(ctx, a.AccountID, "", store.Page{Limit: 1000})
 	if err != nil {
 		s.fail(c, err)

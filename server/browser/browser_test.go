@@ -357,7 +357,9 @@ func signUpConnected(t *testing.T, a *app, plan string) *session {
 	s.realm = a.connectCompany(s.email, plan)
 	s.run(chromedp.Navigate(a.url+"/customers"), chromedp.Click(chromedp.CSS(`form[action="/customers/resync"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(".progress")))
-	s.waitFor("import", `location.search.includes("done=1") || document.querySelector(".progress") == null`)
+	s.waitFor("import", `location.search.includes("done=")`)
+	s.mustSee("Import from QuickBooks finished")
+	s.shot("customers-imported")
 	s.run(chromedp.Navigate(a.url+"/settings"), chromedp.WaitVisible(chromedp.CSS("select#f-income_account_name")))
 	s.run(chromedp.SetValue(chromedp.CSS("#f-income_account_name"), s.optionValue("#f-income_account_name", "")),
 		chromedp.Click(chromedp.CSS(`form[action="/settings"] button.primary`)), chromedp.WaitVisible(chromedp.CSS(".flash")))

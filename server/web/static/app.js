@@ -39,7 +39,7 @@
         if (s.running && !finished) { setTimeout(poll, 1000); return; }
         var url = new URL(window.location.href);
         url.searchParams.delete("workflow_id");
-        url.searchParams.set("done", "1");
+        url.searchParams.set("done", id.split("/")[0]);
         if (p.total) { url.searchParams.set("synced", p.done); url.searchParams.set("failed", p.failed); }
         window.location.replace(url.toString());
       })
