@@ -3,8 +3,8 @@ package qboemu
 // newAuthority, newLimiter and newNotifier pick the implementations behind
 // the emulator's small interfaces.
 
-func newAuthority(opts Options, _ *Emulator) (authority, error) {
-	return newTokenAuthority(opts.Now, opts.TimeScale), nil
+func newAuthority(opts Options, e *Emulator) (authority, error) {
+	return newOAuthServer(opts, e)
 }
 
 func newLimiter(opts Options) limiter {
