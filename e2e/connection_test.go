@@ -1,0 +1,130 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"hoursync/internal/store"
+	"hoursync/internal/syncs"
+	"hoursync/workflows"
+)
+
+func TestRevokedGrantFailsTheSyncWithReconnect(t *testing.T) {
+	s := newStack(t)
+	tn := s.connect("Essentials")
+	s.importAll(tn)
+	_, _, _, ids := s.newCards(tn, 1)
+	s.admin("POST", "/admin/faults", map[string]any{"realmId": tn.realm, "kind": "revoke"}, nil)
+	// The stored access token may still be honoured until it expires; expire it too.
+	s.admin("POST", "/admin/faults", map[string]any{"realmId": tn.realm, "kind": "expire_tokens"}, nil)
+	s.syncCards(tn, ids...)
+	st := s.state(tn, store.ObjectTimeCard, ids[0])
+	if st.Status != store.StatusFailed || st.Message != workflows.MsgReconnect {
+		t.Fatalf("card state %+v, want the reconnect message", st)
+	}
+	conn, err := s.conns.Get(context.Background(), tn.account.ID)
+	if err != nil || conn.Status != "needs_reconnect" {
+		t.Fatalf("connection = %+v, %v", conn, err)
+	}
+}
+
+func TestDisconnectAndReconnectDuplicatesNothing(t *testing.T) {
+	s := newStack(t)
+	tn := s.connect("Essentials")
+	s.importAll(tn)
+	_, _, _, ids := s.newCards(tn, 2)
+	s.syncCards(tn, ids...)
+	ctx := context.Background()
+	if err := s.starter.Disconnect(ctx, tn.account.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.connectRealm(tn.account.ID, tn.owner.ID, tn.realm)
+	s.importAll(tn)
+	s.syncCards(tn, ids...)
+	if n := len(live(s.entities(tn.realm, "TimeActivity"))); n != 2 {
+		t.Fatalf("TimeActivities after reconnect = %d, want 2", n)
+	}
+	custs, _ := s.store.ListCustomers(ctx, tn.account.ID, "", store.Page{})
+	seen := map[string]int{}
+	for _, x := range s.entities(tn.realm, "Customer") {
+		seen[str(x["DisplayName"])]++
+	}
+	for name, n := range seen {
+		if n > 1 {
+			t.Fatalf("customer %q appears %d times in QBO", name, n)
+		}
+	}
+	if len(custs) != len(seen) {
+		t.Fatalf("local customers %d vs QBO %d", len(custs), len(seen))
+	}
+}
+
+func TestSchedulesExistAfterConnectFireAndPauseOnDisconnect(t *testing.T) {
+	s := newStack(t)
+	s.starter.WithIntervals(syncs.Intervals{Hourly: 2 * time.Second, Daily: 2 * time.Second, KeepAlive: 2 * time.Second})
+	tn := s.connect("Essentials")
+	ctx := context.Background()
+	if err := s.starter.EnsureSchedules(ctx, tn.account.ID, syncs.ResyncDaily); err != nil {
+		t.Fatal(err)
+	}
+	// Idempotent: a second call updates, never duplicates.
+	if err := s.starter.EnsureSchedules(ctx, tn.account.ID, syncs.ResyncHourly); err != nil {
+		t.Fatal(err)
+	}
+	h := s.temporal.ScheduleClient().GetHandle(ctx, workflows.ScheduleID(tn.account.ID))
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		d, err := h.Describe(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Info.RecentActions) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("scheduled re-sync never fired")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	before, _ := s.conns.Get(ctx, tn.account.ID)
+	keep := s.temporal.ScheduleClient().GetHandle(ctx, workflows.KeepAliveScheduleID(tn.account.ID))
+	for {
+		d, err := keep.Describe(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Info.RecentActions) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("keep-alive never fired")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	// The keep-alive refreshed the tokens even though nothing else ran.
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		after, _ := s.conns.Get(ctx, tn.account.ID)
+		if after.LastRefreshedAt.After(before.LastRefreshedAt) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("keep-alive did not refresh: %v -> %v", before.LastRefreshedAt, after.LastRefreshedAt)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if err := s.starter.Disconnect(ctx, tn.account.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{workflows.ScheduleID(tn.account.ID), workflows.KeepAliveScheduleID(tn.account.ID)} {
+		d, err := s.temporal.ScheduleClient().GetHandle(ctx, id).Describe(ctx)
+		if err != nil || !d.Schedule.State.Paused {
+			t.Fatalf("schedule %s not paused after disconnect: %v", id, err)
+		}
+	}
+	conn, _ := s.conns.Get(ctx, tn.account.ID)
+	if conn.Status != "disconnected" {
+		t.Fatalf("connection status %q", conn.Status)
+	}
+}
