@@ -17,6 +17,7 @@ import (
 	"hoursync/internal/config"
 	"hoursync/internal/intuit"
 	"hoursync/internal/qbo"
+	"hoursync/internal/qboemu"
 	"hoursync/internal/testutil"
 )
 
@@ -94,11 +95,6 @@ func newAccount(t *testing.T, db *sqlx.DB) int64 {
 	return id
 }
 
-func tokenOf(access, refresh string, ttl time.Duration) *oauth2.Token {
-	tok := &oauth2.Token{AccessToken: access, RefreshToken: refresh, TokenType: "Bearer", Expiry: time.Now().Add(ttl)}
-	return tok.WithExtra(map[string]any{"x_refresh_token_expires_in": float64(8726400)})
-}
-
 var essentials = qbo.Plan{Name: "QuickBooks Online Essentials", TimeTracking: true}
 
 func expireAccess(t *testing.T, db *sqlx.DB, accountID int64) {
@@ -109,13 +105,14 @@ func expireAccess(t *testing.T, db *sqlx.DB, accountID int64) {
 }
 
 func TestConnectStoresTokensEncryptedAndGetShowsNoSecrets(t *testing.T) {
-	idp := newFakeIntuit(t)
+	e := startEmulator(t, qboemu.Options{})
 	k1 := newKey(t, "k1")
-	s := newSetup(t, intuitConfig(idp.URL), []config.TokenKey{k1})
+	s := newSetup(t, intuitConfig(e.URL), []config.TokenKey{k1})
 	acct := newAccount(t, s.DB)
-	access, refresh := idp.grant()
-	realm9130 := uniqueRealm("9130")
-	if err := s.Conns.Connect(ctx(t), acct, 0, realm9130, "Acme", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
+	realm9130 := e.company("Acme", "Essentials")
+	tok := e.grant(realm9130)
+	access, refresh := tok.AccessToken, tok.RefreshToken
+	if err := s.Conns.Connect(ctx(t), acct, 0, realm9130, "Acme", essentials, tok); err != nil {
 		t.Fatal(err)
 	}
 	var raw struct {
@@ -136,25 +133,27 @@ func TestConnectStoresTokensEncryptedAndGetShowsNoSecrets(t *testing.T) {
 	if conn.Status != intuit.StatusConnected || conn.RealmID != realm9130 || conn.CompanyName != "Acme" || !conn.Plan.CanSyncTime() {
 		t.Fatalf("connection %+v", conn)
 	}
-	tok, err := s.Conns.TokenSource(ctx(t), acct).Token()
-	if err != nil || tok.AccessToken != access {
+	got, err := s.Conns.TokenSource(ctx(t), acct).Token()
+	if err != nil || got.AccessToken != access {
 		t.Fatalf("token source: %v", err)
 	}
-	if idp.count("refresh_token") != 0 {
+	if e.counters().TokenCalls["refresh_token"] != 0 {
 		t.Fatal("refreshed a fresh token")
 	}
 }
 
 func TestKeysRotate(t *testing.T) {
-	idp := newFakeIntuit(t)
+	e := startEmulator(t, qboemu.Options{})
 	k1, k2 := newKey(t, "k1"), newKey(t, "k2")
-	old := newSetup(t, intuitConfig(idp.URL), []config.TokenKey{k1})
+	old := newSetup(t, intuitConfig(e.URL), []config.TokenKey{k1})
 	acct := newAccount(t, old.DB)
-	access, refresh := idp.grant()
-	if err := old.Conns.Connect(ctx(t), acct, 0, uniqueRealm("rot"), "Rotating", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
+	realm := e.company("Rotating", "Plus")
+	tok := e.grant(realm)
+	access := tok.AccessToken
+	if err := old.Conns.Connect(ctx(t), acct, 0, realm, "Rotating", essentials, tok); err != nil {
 		t.Fatal(err)
 	}
-	rotated := newSetup(t, intuitConfig(idp.URL), []config.TokenKey{k2, k1})
+	rotated := newSetup(t, intuitConfig(e.URL), []config.TokenKey{k2, k1})
 	tok, err := rotated.Conns.TokenSource(ctx(t), acct).Token()
 	if err != nil || tok.AccessToken != access {
 		t.Fatalf("old key no longer decrypts: %v", err)
@@ -173,11 +172,11 @@ func TestKeysRotate(t *testing.T) {
 }
 
 func TestConnectRefusesTakenRealmAndSecondCompany(t *testing.T) {
-	idp := newFakeIntuit(t)
-	s := newSetup(t, intuitConfig(idp.URL), []config.TokenKey{newKey(t, "k")})
+	e := startEmulator(t, qboemu.Options{})
+	s := newSetup(t, intuitConfig(e.URL), []config.TokenKey{newKey(t, "k")})
 	a, b := newAccount(t, s.DB), newAccount(t, s.DB)
-	realmA, realmB := uniqueRealm("a"), uniqueRealm("b")
-	tok := func() *oauth2.Token { at, rt := idp.grant(); return tokenOf(at, rt, time.Hour) }
+	realmA, realmB := e.company("A", "Essentials"), e.company("B", "Essentials")
+	tok := func() *oauth2.Token { return e.grant(realmA) }
 	if err := s.Conns.Connect(ctx(t), a, 0, realmA, "A", essentials, tok()); err != nil {
 		t.Fatal(err)
 	}
@@ -215,12 +214,14 @@ func TestConnectRefusesTakenRealmAndSecondCompany(t *testing.T) {
 // same moment; exactly one refresh reaches Intuit and no replaced refresh token is
 // ever presented.
 func TestExpiredTokenRefreshedOnceAcrossTwoPools(t *testing.T) {
-	idp := newFakeIntuit(t)
+	e := startEmulator(t, qboemu.Options{})
 	keys := []config.TokenKey{newKey(t, "k")}
-	p1, p2 := newSetup(t, intuitConfig(idp.URL), keys), newSetup(t, intuitConfig(idp.URL), keys)
+	p1, p2 := newSetup(t, intuitConfig(e.URL), keys), newSetup(t, intuitConfig(e.URL), keys)
 	acct := newAccount(t, p1.DB)
-	access, refresh := idp.grant()
-	if err := p1.Conns.Connect(ctx(t), acct, 0, uniqueRealm("conc"), "Busy", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
+	realm := e.company("Busy", "Essentials")
+	tok := e.grant(realm)
+	access := tok.AccessToken
+	if err := p1.Conns.Connect(ctx(t), acct, 0, realm, "Busy", essentials, tok); err != nil {
 		t.Fatal(err)
 	}
 	for round := 1; round <= 3; round++ {
@@ -253,12 +254,12 @@ func TestExpiredTokenRefreshedOnceAcrossTwoPools(t *testing.T) {
 				t.Fatalf("goroutines got different or old tokens")
 			}
 		}
-		if n := idp.count("refresh_token"); n != round {
+		if n := e.counters().TokenCalls["refresh_token"]; n != round {
 			t.Fatalf("round %d: %d refresh calls in total, want %d", round, n, round)
 		}
 	}
-	if n := idp.reusedReplaced(); n != 0 {
-		t.Fatalf("replaced refresh token presented %d times", n)
+	if c := e.counters(); c.ReplacedRefreshUses != 0 || len(c.InvalidGrant) != 0 {
+		t.Fatalf("replaced refresh token presented %d times, invalid_grant %v", c.ReplacedRefreshUses, c.InvalidGrant)
 	}
 }
 
@@ -266,13 +267,14 @@ func TestExpiredTokenRefreshedOnceAcrossTwoPools(t *testing.T) {
 // 20 callers at once; each asks its TokenSource to replace the rejected token and only
 // one refresh happens.
 func TestRejectedTokenRefreshedOnceAcrossTwoPools(t *testing.T) {
-	idp := newFakeIntuit(t)
+	e := startEmulator(t, qboemu.Options{})
 	keys := []config.TokenKey{newKey(t, "k")}
-	p1, p2 := newSetup(t, intuitConfig(idp.URL), keys), newSetup(t, intuitConfig(idp.URL), keys)
+	p1, p2 := newSetup(t, intuitConfig(e.URL), keys), newSetup(t, intuitConfig(e.URL), keys)
 	acct := newAccount(t, p1.DB)
-	access, refresh := idp.grant()
-	rejected := tokenOf(access, refresh, time.Hour)
-	if err := p1.Conns.Connect(ctx(t), acct, 0, uniqueRealm("conc"), "Busy", essentials, rejected); err != nil {
+	realm := e.company("Busy", "Essentials")
+	rejected := e.grant(realm)
+	access := rejected.AccessToken
+	if err := p1.Conns.Connect(ctx(t), acct, 0, realm, "Busy", essentials, rejected); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -297,10 +299,11 @@ func TestRejectedTokenRefreshedOnceAcrossTwoPools(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	if n := idp.count("refresh_token"); n != 1 || len(seen) != 1 || seen[access] {
+	c := e.counters()
+	if n := c.TokenCalls["refresh_token"]; n != 1 || len(seen) != 1 || seen[access] {
 		t.Fatalf("%d refreshes, tokens %v", n, seen)
 	}
-	if idp.reusedReplaced() != 0 {
+	if c.ReplacedRefreshUses != 0 {
 		t.Fatal("replaced refresh token used")
 	}
 }
@@ -309,25 +312,33 @@ func TestRejectedTokenRefreshedOnceAcrossTwoPools(t *testing.T) {
 // get invalid_grant; the connection needs reconnecting, the error says "Reconnect
 // QuickBooks" and quotes no token, and Intuit is not asked again.
 func TestLostGrantMarksNeedsReconnect(t *testing.T) {
-	for name, lose := range map[string]func(*fakeIntuit){
-		"revoked grant":         (*fakeIntuit).revokeAll,
-		"expired refresh token": (*fakeIntuit).expireRefreshTokens,
+	for name, tc := range map[string]struct {
+		lose   func(e *emulator, realm string)
+		reason string
+	}{
+		"revoked grant": {func(e *emulator, realm string) { e.fault(map[string]any{"realmId": realm, "kind": "revoke"}) }, "revoked"},
+		// Intuit's refresh tokens expire after ~100 days without use.
+		"expired refresh token": {func(e *emulator, _ string) { e.advance(102 * 24 * time.Hour) }, "expired_refresh_token"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			idp := newFakeIntuit(t)
-			idp.leak = true
-			s := newSetup(t, intuitConfig(idp.URL), []config.TokenKey{newKey(t, "k")})
+			e := startEmulator(t, qboemu.Options{})
+			s := newSetup(t, intuitConfig(e.URL), []config.TokenKey{newKey(t, "k")})
 			acct := newAccount(t, s.DB)
-			access, refresh := idp.grant()
-			if err := s.Conns.Connect(ctx(t), acct, 0, uniqueRealm("lost"), "Gone", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
+			realm := e.company("Gone", "Essentials")
+			tok := e.grant(realm)
+			access, refresh := tok.AccessToken, tok.RefreshToken
+			if err := s.Conns.Connect(ctx(t), acct, 0, realm, "Gone", essentials, tok); err != nil {
 				t.Fatal(err)
 			}
-			lose(idp)
+			tc.lose(e, realm)
 			expireAccess(t, s.DB, acct)
 			_, err := s.Conns.TokenSource(ctx(t), acct).Token()
 			var re *intuit.ReconnectError
 			if !errors.Is(err, intuit.ErrNeedsReconnect) || !errors.As(err, &re) || re.UserMessage() != "Reconnect QuickBooks" {
 				t.Fatalf("want ReconnectError, got %v", err)
+			}
+			if n := e.counters().InvalidGrant[tc.reason]; n != 1 {
+				t.Fatalf("emulator saw %d invalid_grant (%s), want 1: %v", n, tc.reason, e.counters().InvalidGrant)
 			}
 			for _, s := range []string{err.Error(), s.Logs.String()} {
 				if strings.Contains(s, refresh) || strings.Contains(s, access) {
@@ -344,38 +355,42 @@ func TestLostGrantMarksNeedsReconnect(t *testing.T) {
 				t.Fatal("dead tokens kept")
 			}
 			// Later calls fail fast without asking Intuit again.
-			calls := idp.count("refresh_token")
+			calls := e.counters().TokenCalls["refresh_token"]
 			if _, err := s.Conns.TokenSource(ctx(t), acct).Token(); !errors.Is(err, intuit.ErrNeedsReconnect) {
 				t.Fatalf("second call: %v", err)
 			}
-			if idp.count("refresh_token") != calls {
+			if e.counters().TokenCalls["refresh_token"] != calls {
 				t.Fatal("asked Intuit again after invalid_grant")
 			}
-			if _, _, err := s.Conns.Client(ctx(t), acct, qbo.Options{BaseURL: idp.URL}); !errors.Is(err, intuit.ErrNeedsReconnect) {
+			if _, _, err := s.Conns.Client(ctx(t), acct, qbo.Options{BaseURL: e.URL}); !errors.Is(err, intuit.ErrNeedsReconnect) {
 				t.Fatalf("client for a lost grant: %v", err)
 			}
 			// Reconnecting the same company brings it back.
-			access, refresh = idp.grant()
-			if err := s.Conns.Connect(ctx(t), acct, 0, conn.RealmID, "Back", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
+			if err := s.Conns.Connect(ctx(t), acct, 0, realm, "Back", essentials, e.grant(realm)); err != nil {
 				t.Fatal(err)
 			}
 			if conn, _ := s.Conns.Get(ctx(t), acct); conn.Status != intuit.StatusConnected || conn.StatusMessage != "" {
 				t.Fatalf("after reconnect: %+v", conn)
+			}
+			if _, err := s.Conns.TokenSource(ctx(t), acct).Token(); err != nil {
+				t.Fatalf("token after reconnect: %v", err)
 			}
 		})
 	}
 }
 
 func TestBadClientCredentialsLeaveConnectionUntouched(t *testing.T) {
-	idp := newFakeIntuit(t)
+	e := startEmulator(t, qboemu.Options{})
 	keys := []config.TokenKey{newKey(t, "k")}
-	good := newSetup(t, intuitConfig(idp.URL), keys)
-	cfg := intuitConfig(idp.URL)
+	good := newSetup(t, intuitConfig(e.URL), keys)
+	cfg := intuitConfig(e.URL)
 	cfg.ClientSecret = "wrong"
 	bad := newSetup(t, cfg, keys)
 	acct := newAccount(t, good.DB)
-	access, refresh := idp.grant()
-	if err := good.Conns.Connect(ctx(t), acct, 0, uniqueRealm("cred"), "Creds", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
+	realm := e.company("Creds", "Essentials")
+	tok := e.grant(realm)
+	refresh := tok.RefreshToken
+	if err := good.Conns.Connect(ctx(t), acct, 0, realm, "Creds", essentials, tok); err != nil {
 		t.Fatal(err)
 	}
 	expireAccess(t, good.DB, acct)
@@ -397,18 +412,23 @@ func TestBadClientCredentialsLeaveConnectionUntouched(t *testing.T) {
 }
 
 func TestDisconnectRevokesAndForgetsTokens(t *testing.T) {
-	idp := newFakeIntuit(t)
-	s := newSetup(t, intuitConfig(idp.URL), []config.TokenKey{newKey(t, "k")})
+	e := startEmulator(t, qboemu.Options{})
+	s := newSetup(t, intuitConfig(e.URL), []config.TokenKey{newKey(t, "k")})
 	acct := newAccount(t, s.DB)
-	access, refresh := idp.grant()
-	if err := s.Conns.Connect(ctx(t), acct, 0, uniqueRealm("disc"), "Bye", essentials, tokenOf(access, refresh, time.Hour)); err != nil {
+	realm := e.company("Bye", "Essentials")
+	tok := e.grant(realm)
+	if err := s.Conns.Connect(ctx(t), acct, 0, realm, "Bye", essentials, tok); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Conns.Disconnect(ctx(t), acct); err != nil {
 		t.Fatal(err)
 	}
-	if idp.count("revoke") != 1 || idp.isLiveRefresh(refresh) {
+	if e.counters().Revocations != 1 {
 		t.Fatal("grant not revoked at Intuit")
+	}
+	o := newOAuth(t, intuitConfig(e.URL))
+	if _, err := o.Refresh(ctx(t), tok.RefreshToken); !errors.Is(err, intuit.ErrInvalidGrant) {
+		t.Fatalf("refresh token still works after disconnect: %v", err)
 	}
 	var n int
 	_ = s.DB.GetContext(ctx(t), &n, `SELECT count(*) FROM qbo_connections WHERE account_id = $1 AND (access_token_enc IS NOT NULL OR refresh_token_enc IS NOT NULL)`, acct)
@@ -423,7 +443,3 @@ func TestDisconnectRevokesAndForgetsTokens(t *testing.T) {
 		t.Fatalf("second disconnect: %v", err)
 	}
 }
-
-// uniqueRealm is a realm id no other test (or repeated run) of the package uses: they
-// share one database, where a live realm belongs to one account.
-func uniqueRealm(prefix string) string { return prefix + "-" + testutil.RandomHex(6) }

@@ -1,18 +1,10 @@
 package intuit_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
-	"time"
-
-	"golang.org/x/oauth2"
 
 	"hoursync/internal/config"
 	"hoursync/internal/intuit"
@@ -20,75 +12,15 @@ import (
 	"hoursync/internal/qboemu"
 )
 
-// qboEmulator serves the emulator's Accounting and admin API over real HTTP.
-func qboEmulator(t *testing.T, opts qboemu.Options) string {
-	t.Helper()
-	if opts.Limits == (qboemu.Limits{}) {
-		opts.Limits.Off = true
-	}
-	emu, err := qboemu.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(emu.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		_ = emu.Close()
-	})
-	return srv.URL
-}
-
-func adminPost(t *testing.T, base, path string, body, out any) {
-	t.Helper()
-	b, _ := json.Marshal(body)
-	resp, err := http.Post(base+path, "application/json", bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		t.Fatalf("POST %s: %d %s", path, resp.StatusCode, raw)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-func emuCompany(t *testing.T, base, name, plan string) string {
-	t.Helper()
-	var out struct {
-		RealmID string `json:"realmId"`
-	}
-	adminPost(t, base, "/admin/companies", map[string]any{"companyName": name, "plan": plan,
-		"adminUser": map[string]string{"givenName": "Ada", "familyName": "Admin", "email": "ada@example.com"}}, &out)
-	return out.RealmID
-}
-
-func emuToken(t *testing.T, base, realm string) *oauth2.Token {
-	t.Helper()
-	var out struct {
-		AccessToken  string  `json:"access_token"`
-		RefreshToken string  `json:"refresh_token"`
-		ExpiresIn    float64 `json:"expires_in"`
-		RefreshIn    float64 `json:"x_refresh_token_expires_in"`
-	}
-	adminPost(t, base, "/admin/companies/"+realm+"/tokens", map[string]any{}, &out)
-	tok := &oauth2.Token{AccessToken: out.AccessToken, RefreshToken: out.RefreshToken, TokenType: "Bearer",
-		Expiry: time.Now().Add(time.Duration(out.ExpiresIn) * time.Second)}
-	return tok.WithExtra(map[string]any{"x_refresh_token_expires_in": out.RefreshIn})
-}
-
 // TestWrongRealmMarksNeedsReconnect: a grant stored for a company it does not cover
 // gets QBO's 403; the connection then needs reconnecting and no refresh is tried.
 func TestWrongRealmMarksNeedsReconnect(t *testing.T) {
-	base := qboEmulator(t, qboemu.Options{})
-	realmA, realmB := emuCompany(t, base, "A", "Essentials"), emuCompany(t, base, "B", "Essentials")
+	e := startEmulator(t, qboemu.Options{})
+	base := e.URL
+	realmA, realmB := e.company("A", "Essentials"), e.company("B", "Essentials")
 	s := newSetup(t, intuitConfig(base), []config.TokenKey{newKey(t, "k")})
 	acct := newAccount(t, s.DB)
-	if err := s.Conns.Connect(ctx(t), acct, 0, realmB, "B", essentials, emuToken(t, base, realmA)); err != nil {
+	if err := s.Conns.Connect(ctx(t), acct, 0, realmB, "B", essentials, e.grant(realmA)); err != nil {
 		t.Fatal(err)
 	}
 	c, conn, err := s.Conns.Client(ctx(t), acct, qbo.Options{BaseURL: base, Logger: slog.New(slog.DiscardHandler)})
@@ -105,7 +37,7 @@ func TestWrongRealmMarksNeedsReconnect(t *testing.T) {
 	}
 	// The right company works through the same store.
 	other := newAccount(t, s.DB)
-	if err := s.Conns.Connect(ctx(t), other, 0, realmA, "A", essentials, emuToken(t, base, realmA)); err != nil {
+	if err := s.Conns.Connect(ctx(t), other, 0, realmA, "A", essentials, e.grant(realmA)); err != nil {
 		t.Fatal(err)
 	}
 	c, _, err = s.Conns.Client(ctx(t), other, qbo.Options{BaseURL: base, Logger: slog.New(slog.DiscardHandler)})
@@ -120,36 +52,20 @@ func TestWrongRealmMarksNeedsReconnect(t *testing.T) {
 
 // TestQBO401RefreshesOnceAcrossTwoPools: the emulator expires every access token;
 // 20 QBO calls in two worker pools all get a 401 at once, and exactly one refresh
-// reaches the token endpoint, after which every call succeeds.
+// reaches Intuit's token endpoint, after which every call succeeds.
 func TestQBO401RefreshesOnceAcrossTwoPools(t *testing.T) {
-	base := qboEmulator(t, qboemu.Options{})
-	realm := emuCompany(t, base, "Refreshing", "Essentials")
-	idp := newFakeIntuit(t)
-	idp.issue = func(realm string) string {
-		var out struct {
-			AccessToken string `json:"access_token"`
-		}
-		b, _ := json.Marshal(map[string]any{})
-		resp, err := http.Post(base+"/admin/companies/"+realm+"/tokens", "application/json", bytes.NewReader(b))
-		if err != nil {
-			panic(err)
-		}
-		defer resp.Body.Close()
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return out.AccessToken
-	}
-	cfg := intuitConfig(idp.URL)
+	e := startEmulator(t, qboemu.Options{})
+	realm := e.company("Refreshing", "Essentials")
+	cfg := intuitConfig(e.URL)
 	keys := []config.TokenKey{newKey(t, "k")}
 	p1, p2 := newSetup(t, cfg, keys), newSetup(t, cfg, keys)
 	acct := newAccount(t, p1.DB)
-	tok := emuToken(t, base, realm)
-	idp.adopt(tok.AccessToken, tok.RefreshToken, realm)
-	if err := p1.Conns.Connect(ctx(t), acct, 0, realm, "Refreshing", essentials, tok); err != nil {
+	if err := p1.Conns.Connect(ctx(t), acct, 0, realm, "Refreshing", essentials, e.grant(realm)); err != nil {
 		t.Fatal(err)
 	}
 	clients := make([]*qbo.Client, 20)
 	for i := range clients {
-		c, _, err := []*setup{p1, p2}[i%2].Conns.Client(ctx(t), acct, qbo.Options{BaseURL: base, Logger: slog.New(slog.DiscardHandler)})
+		c, _, err := []*setup{p1, p2}[i%2].Conns.Client(ctx(t), acct, qbo.Options{BaseURL: e.URL, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +74,7 @@ func TestQBO401RefreshesOnceAcrossTwoPools(t *testing.T) {
 		}
 		clients[i] = c
 	}
-	adminPost(t, base, "/admin/faults", map[string]any{"realmId": realm, "kind": "expire_tokens"}, nil)
+	e.fault(map[string]any{"realmId": realm, "kind": "expire_tokens"})
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	errs := make([]error, len(clients))
@@ -177,14 +93,41 @@ func TestQBO401RefreshesOnceAcrossTwoPools(t *testing.T) {
 			t.Fatalf("call %d: %v", i, err)
 		}
 	}
-	if n := idp.count("refresh_token"); n != 1 {
+	c := e.counters()
+	if n := c.TokenCalls["refresh_token"]; n != 1 {
 		t.Fatalf("%d refreshes, want 1", n)
 	}
-	if idp.reusedReplaced() != 0 {
-		t.Fatal("a replaced refresh token was presented")
+	if c.ReplacedRefreshUses != 0 || len(c.InvalidGrant) != 0 {
+		t.Fatalf("replaced refresh token presented %d times; invalid_grant %v", c.ReplacedRefreshUses, c.InvalidGrant)
 	}
 	conn, _ := p1.Conns.Get(ctx(t), acct)
 	if conn.Status != intuit.StatusConnected {
+		t.Fatalf("status %s", conn.Status)
+	}
+}
+
+// TestRevokedGrantFailsQBOCallWithReconnect: the person revoked the app at Intuit; the
+// next QBO call gets a 401, the refresh gets invalid_grant, and the call fails with
+// "Reconnect QuickBooks" while the connection shows needs_reconnect.
+func TestRevokedGrantFailsQBOCallWithReconnect(t *testing.T) {
+	e := startEmulator(t, qboemu.Options{})
+	realm := e.company("Revoking", "Essentials")
+	s := newSetup(t, intuitConfig(e.URL), []config.TokenKey{newKey(t, "k")})
+	acct := newAccount(t, s.DB)
+	if err := s.Conns.Connect(ctx(t), acct, 0, realm, "Revoking", essentials, e.grant(realm)); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := s.Conns.Client(ctx(t), acct, qbo.Options{BaseURL: e.URL, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fault(map[string]any{"realmId": realm, "kind": "revoke"})
+	_, err = c.CompanyInfo(ctx(t))
+	var re *intuit.ReconnectError
+	if !errors.Is(err, intuit.ErrNeedsReconnect) || !errors.As(err, &re) || re.UserMessage() != "Reconnect QuickBooks" {
+		t.Fatalf("want ReconnectError, got %v", err)
+	}
+	if conn, _ := s.Conns.Get(ctx(t), acct); conn.Status != intuit.StatusNeedsReconnect {
 		t.Fatalf("status %s", conn.Status)
 	}
 }
