@@ -355,8 +355,8 @@ func signUpConnected(t *testing.T, a *app, plan string) *session {
 	s := newSession(t, a)
 	s.signUp()
 	s.realm = a.connectCompany(s.email, plan)
-	s.run(chromedp.Navigate(a.url+"/customers"), chromedp.Click(chromedp.CSS(`form[action="/customers/resync"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(".progress")))
+	s.run(chromedp.Navigate(a.url + "/customers"))
+	s.submit(`form[action="/customers/resync"] button`)
 	s.waitFor("import", `location.search.includes("done=")`)
 	s.mustSee("Import from QuickBooks finished")
 	s.shot("customers-imported")
@@ -393,7 +393,24 @@ func (s *session) addTime(date, hours string) {
 func (s *session) selectAllAnd(action string) {
 	s.t.Helper()
 	s.run(chromedp.Navigate(s.a.url+"/timesheet?week="+week), chromedp.WaitVisible(chromedp.CSS(`[data-select-all]`)),
-		chromedp.Click(chromedp.CSS(`[data-select-all]`)), chromedp.Click(chromedp.CSS(`button[value="`+action+`"]`)))
+		chromedp.Click(chromedp.CSS(`[data-select-all]`)))
+	s.submit(`button[value="` + action + `"]`)
+}
+
+// submit clicks a form's button and waits for the page the form leads to, so the
+// next navigation cannot cancel the post.
+func (s *session) submit(sel string) {
+	s.t.Helper()
+	eval[bool](s, `window.formPageBefore = true; true`)
+	s.run(chromedp.Click(chromedp.CSS(sel)))
+	s.waitFor("the page after "+sel, `window.formPageBefore === undefined && document.readyState === "complete"`)
+}
+
+// syncStarted checks that the page follows a sync it started (or already shows its
+// result: a quick sync can end before the page is looked at).
+func (s *session) syncStarted() {
+	s.t.Helper()
+	s.waitFor("a started sync", `location.search.includes("workflow_id=") || location.search.includes("done=")`)
 }
 
 // acceptConfirms answers every confirmation dialog of the page with OK.

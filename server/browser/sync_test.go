@@ -61,7 +61,7 @@ func TestTimeCardsSyncFromTheTimesheet(t *testing.T) {
 		s.addTime(fmt.Sprintf("2026-03-0%d", 2+i), hours)
 	}
 	s.selectAllAnd("sync")
-	s.run(chromedp.WaitVisible(chromedp.CSS(".progress")))
+	s.syncStarted()
 	s.shot("timesheet-syncing")
 	// The page follows the sync and ends with the result, without a reload by hand.
 	s.waitFor("the end of the sync", `location.search.includes("done=")`)
@@ -81,7 +81,8 @@ func TestTimeCardsSyncFromTheTimesheet(t *testing.T) {
 		t.Fatalf("changed rows after an edit = %d", n)
 	}
 	// "Re-sync changed and failed" with nothing selected picks the changed row.
-	s.run(chromedp.Click(chromedp.CSS(`button[value="resync"]`)), chromedp.WaitVisible(chromedp.CSS(".progress")))
+	s.submit(`button[value="resync"]`)
+	s.syncStarted()
 	s.reloadUntil("/timesheet?week="+week, `document.querySelectorAll(".badge.synced").length == 3`)
 	if tas := s.entities("TimeActivity"); len(tas) != 3 {
 		t.Fatalf("TimeActivities after the re-sync = %d", len(tas))
@@ -104,7 +105,8 @@ func TestInvoiceFromTimeSyncEditResync(t *testing.T) {
 	s.selectAllAnd("invoice")
 	s.run(chromedp.WaitVisible(chromedp.CSS(`form[action$="/sync"]`)))
 	invoicePath := eval[string](s, `location.pathname`)
-	s.run(chromedp.Click(chromedp.CSS(`form[action$="/sync"] button`)), chromedp.WaitVisible(chromedp.CSS(".progress")))
+	s.submit(`form[action$="/sync"] button`)
+	s.syncStarted()
 	s.reloadUntil(invoicePath, `document.querySelector(".badge.synced") != null`)
 	s.mustSee("open in QuickBooks", "Re-sync with QuickBooks")
 	s.shot("invoice-synced")
@@ -117,7 +119,8 @@ func TestInvoiceFromTimeSyncEditResync(t *testing.T) {
 	if !eval[bool](s, `document.querySelector(".badge.changed") != null`) {
 		t.Fatal("edited invoice is not marked changed")
 	}
-	s.run(chromedp.Click(chromedp.CSS(`form[action$="/sync"] button`)), chromedp.WaitVisible(chromedp.CSS(".progress")))
+	s.submit(`form[action$="/sync"] button`)
+	s.syncStarted()
 	s.reloadUntil(invoicePath, `document.querySelector(".badge.synced") != null`)
 	inv := s.entities("Invoice")
 	if len(inv) != 1 || fmt.Sprint(inv[0]["TotalAmt"]) != "600" {
@@ -164,7 +167,7 @@ func TestSimpleStartRefusesTimeSyncButSyncsInvoices(t *testing.T) {
 	s := signUpConnected(t, a, "SimpleStart")
 	s.addTime("2026-03-02", "1")
 	s.selectAllAnd("sync")
-	s.run(chromedp.WaitVisible(chromedp.CSS(".progress")))
+	s.syncStarted()
 	s.reloadUntil("/timesheet?week="+week, `document.querySelector(".badge.failed") != null`)
 	s.mustSee("Time sync needs QuickBooks Online Essentials or better")
 	s.shot("timesheet-plan-message")
@@ -175,7 +178,8 @@ func TestSimpleStartRefusesTimeSyncButSyncsInvoices(t *testing.T) {
 	s.selectAllAnd("invoice")
 	s.run(chromedp.WaitVisible(chromedp.CSS(`form[action$="/sync"]`)))
 	invoicePath := eval[string](s, `location.pathname`)
-	s.run(chromedp.Click(chromedp.CSS(`form[action$="/sync"] button`)), chromedp.WaitVisible(chromedp.CSS(".progress")))
+	s.submit(`form[action$="/sync"] button`)
+	s.syncStarted()
 	s.reloadUntil(invoicePath, `document.querySelector(".badge.synced") != null`)
 	if n := len(s.entities("Invoice")); n != 1 {
 		t.Fatalf("invoices in the emulator = %d", n)
