@@ -48,6 +48,7 @@ type ReconnectError struct {
 	Reason string
 }
 
+// Error names the account and why; it never holds a token.
 func (e *ReconnectError) Error() string {
 	return fmt.Sprintf("intuit: account %d: %s: %s", e.AccountID, UserMessageReconnect, e.Reason)
 }

@@ -30,6 +30,7 @@ type OAuthError struct {
 	Code   string // invalid_grant, invalid_client, ...
 }
 
+// Error gives the operation, Intuit's error code and the HTTP status.
 func (e *OAuthError) Error() string {
 	code := e.Code
 	if code == "" {

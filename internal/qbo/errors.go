@@ -164,6 +164,7 @@ type faultJSON struct {
 // jsonStr accepts a JSON string or number (QBO sends codes as strings; be lenient).
 type jsonStr string
 
+// UnmarshalJSON accepts a string, a number or null.
 func (s *jsonStr) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '"' {
