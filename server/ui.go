@@ -88,6 +88,7 @@ func parseTemplates() map[string]*template.Template {
 		"auth": "auth.html", "timesheet": "timesheet.html", "timecard_edit": "timesheet.html timecard_edit.html",
 		"invoices": "invoices.html", "invoice_edit": "invoice_edit.html", "customers": "customers.html",
 		"services": "services.html", "users": "users.html", "settings": "settings.html", "sync": "sync.html", "outbox": "outbox.html",
+		"confirm": "confirm.html",
 	}
 	out := map[string]*template.Template{}
 	for name, files := range pages {
@@ -225,6 +226,32 @@ func (s *Server) render(c *gin.Context, status int, name string, pd *pageData) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// confirmData feeds the confirmation page.
+type confirmData struct {
+	Question, Detail, Yes, Action, Back string
+	// Fields are the posted form's values, posted again with the confirmation.
+	Fields url.Values
+}
+
+// confirmed reports whether a destructive form was confirmed: in the browser's dialog
+// (app.js then adds confirmed=1) or, without JavaScript, on the confirmation page it
+// renders here instead, which posts the same form again with confirmed=1.
+func (s *Server) confirmed(c *gin.Context, nav, back string, d confirmData) bool {
+	if c.PostForm("confirmed") == "1" {
+		return true
+	}
+	pd := s.pageData(c, d.Question, nav)
+	d.Action, d.Back, d.Fields = c.Request.URL.Path, back, url.Values{}
+	for k, v := range c.Request.PostForm {
+		if k != formCSRF && k != "confirmed" {
+			d.Fields[k] = v
+		}
+	}
+	pd.Data = d
+	s.render(c, http.StatusOK, "confirm", pd)
+	return false
 }
 
 // flash leaves a message for the next page.

@@ -441,6 +441,10 @@ func (s *Server) uiTimesheetAction(c *gin.Context) {
 		}
 		s.redirect(c, back+"&workflow_id="+url.QueryEscape(st.WorkflowID))
 	case "delete":
+		if !s.confirmed(c, "timesheet", back, confirmData{Question: fmt.Sprintf("Delete %d time entries?", len(ids)),
+			Detail: "Time already in QuickBooks is deleted there too by its next sync.", Yes: "Delete"}) {
+			return
+		}
 		for _, id := range ids {
 			if e := s.callAPI(c, "DELETE", "/api/v1/time-cards/"+strconv.FormatInt(id, 10), nil, nil); e != nil {
 				s.flash(c, "error", e.Message)
@@ -667,6 +671,9 @@ func (s *Server) uiInvoiceAction(c *gin.Context) {
 		}
 		s.redirect(c, back+"?workflow_id="+url.QueryEscape(st.WorkflowID))
 	case "void":
+		if !s.confirmed(c, "invoices", back, confirmData{Question: "Void this invoice?", Detail: "Its time becomes unbilled again.", Yes: "Void"}) {
+			return
+		}
 		if e := s.callAPI(c, "POST", "/api/v1/invoices/"+id+"/void", nil, nil); e != nil {
 			s.flash(c, "error", e.Message)
 		} else {
@@ -674,6 +681,10 @@ func (s *Server) uiInvoiceAction(c *gin.Context) {
 		}
 		s.redirect(c, back)
 	case "delete":
+		if !s.confirmed(c, "invoices", back, confirmData{Question: "Delete this invoice?",
+			Detail: "An invoice already in QuickBooks is deleted there too by its next sync.", Yes: "Delete"}) {
+			return
+		}
 		var del deletedJSON
 		if e := s.callAPI(c, "DELETE", "/api/v1/invoices/"+id, nil, &del); e != nil {
 			s.flash(c, "error", e.Message)
@@ -875,6 +886,10 @@ func (s *Server) uiUpdateUser(c *gin.Context) {
 }
 
 func (s *Server) uiWithdrawInvitation(c *gin.Context) {
+	_ = c.Request.ParseForm()
+	if !s.confirmed(c, "users", "/users", confirmData{Question: "Withdraw the invitation?", Detail: "Its link stops working.", Yes: "Withdraw"}) {
+		return
+	}
 	if e := s.callAPI(c, "DELETE", "/api/v1/invitations/"+c.Param("id"), nil, nil); e != nil {
 		s.flash(c, "error", e.Message)
 	} else {
@@ -935,6 +950,11 @@ func (s *Server) uiSaveSettings(c *gin.Context) {
 }
 
 func (s *Server) uiDisconnect(c *gin.Context) {
+	_ = c.Request.ParseForm()
+	if !s.confirmed(c, "settings", "/settings", confirmData{Question: "Disconnect from QuickBooks?",
+		Detail: "Syncing stops until you connect again. Nothing is deleted here or in QuickBooks.", Yes: "Disconnect from QuickBooks"}) {
+		return
+	}
 	var pending struct {
 		Status string `json:"status"`
 	}

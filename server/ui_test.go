@@ -177,7 +177,18 @@ func TestWebUITimesheetFlow(t *testing.T) {
 	if _, page := b.page("/timesheet?week=2026-03-04"); !strings.Contains(page, `action="/auth/intuit/connect"`) || !strings.Contains(page, "was revoked or expired") {
 		t.Fatal("failed sync does not offer to reconnect")
 	}
-	status, loc, _ = b.form("/timesheet/actions", b.withCSRF("week", "2026-03-02", "card_id", id, "action", "delete"), "")
+	// Without JavaScript's dialog, the server asks first on a page of its own that posts
+	// the same form again, confirmed.
+	status, _, body = b.form("/timesheet/actions", b.withCSRF("week", "2026-03-02", "card_id", id, "action", "delete"), "")
+	if status != http.StatusOK || !strings.Contains(body, "Delete 1 time entries?") || !strings.Contains(body, `name="confirmed" value="1"`) ||
+		!strings.Contains(body, `name="card_id" value="`+id+`"`) || !strings.Contains(body, `name="action" value="delete"`) {
+		t.Fatalf("unconfirmed delete: %d %s", status, body)
+	}
+	b.call("GET", "/api/v1/time-cards?week=2026-03-04", nil, 200, &list)
+	if len(list.Items) != 1 {
+		t.Fatalf("an unconfirmed delete deleted: %+v", list.Items)
+	}
+	status, loc, _ = b.form("/timesheet/actions", b.withCSRF("week", "2026-03-02", "card_id", id, "action", "delete", "confirmed", "1"), "")
 	if status != http.StatusSeeOther {
 		t.Fatalf("delete: %d", status)
 	}
@@ -248,7 +259,7 @@ func TestWebUIInvoiceFlow(t *testing.T) {
 	if inv.Total != "150.00" || inv.Memo != "Thanks" || len(inv.Lines) != 1 {
 		t.Fatalf("saved invoice = %+v", inv)
 	}
-	if status, _, _ := b.form("/invoices/"+id+"/void", b.withCSRF(), ""); status != http.StatusSeeOther {
+	if status, _, _ := b.form("/invoices/"+id+"/void", b.withCSRF("confirmed", "1"), ""); status != http.StatusSeeOther {
 		t.Fatalf("void: %d", status)
 	}
 	b.call("GET", "/api/v1/invoices/"+id, nil, 200, &inv)
@@ -258,7 +269,7 @@ func TestWebUIInvoiceFlow(t *testing.T) {
 	if _, page := b.page("/invoices"); !strings.Contains(page, inv.Number) {
 		t.Fatal("invoice list lacks the invoice")
 	}
-	status, loc, _ = b.form("/invoices/"+id+"/delete", b.withCSRF(), "")
+	status, loc, _ = b.form("/invoices/"+id+"/delete", b.withCSRF("confirmed", "1"), "")
 	if status != http.StatusSeeOther || loc != "/invoices" {
 		t.Fatalf("delete: %d %s", status, loc)
 	}

@@ -4,7 +4,14 @@
   // Confirm destructive actions.
   document.addEventListener("click", function (e) {
     var b = e.target.closest("[data-confirm]");
-    if (b && !window.confirm(b.getAttribute("data-confirm"))) { e.preventDefault(); }
+    if (!b) { return; }
+    if (!window.confirm(b.getAttribute("data-confirm"))) { e.preventDefault(); return; }
+    // Confirmed here, so the server need not ask again on a page of its own.
+    if (b.form && !b.form.querySelector('input[name="confirmed"]')) {
+      var yes = document.createElement("input");
+      yes.type = "hidden"; yes.name = "confirmed"; yes.value = "1";
+      b.form.appendChild(yes);
+    }
   });
   // Take the person to the first field that needs fixing.
   var invalid = document.querySelector('[aria-invalid="true"]');
