@@ -3,6 +3,7 @@ package qboemu
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,14 +71,20 @@ func nodeClientDir(t *testing.T) string {
 // TestPublicQBOClientLibraryWorksUnchanged runs node-quickbooks 2.0.50
 // against the emulator: create, read, sparse update, its own query syntax
 // (lower-case keywords, \' escapes, startposition/maxresults appended,
-// count), batch, delete, CDC and a fault, with only the endpoint base URL
-// pointed at the emulator.
+// count), batch, delete, CDC and a fault, then refreshes its token and
+// revokes the grant, with only the client's endpoint URLs pointed at the
+// emulator.
 func TestPublicQBOClientLibraryWorksUnchanged(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
 	dir := nodeClientDir(t)
 	h := newHarness(t, PlanEssentials)
+	var tok struct {
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
+	}
+	h.admin(http.MethodPost, "/admin/companies/"+h.realm+"/tokens", map[string]any{}, http.StatusOK, &tok)
 	script, err := filepath.Abs("testdata/nodeclient/check.js")
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +94,7 @@ func TestPublicQBOClientLibraryWorksUnchanged(t *testing.T) {
 	cmd := exec.CommandContext(ctx, "node", script)
 	cmd.Env = append(os.Environ(),
 		"NODE_PATH="+filepath.Join(dir, "node_modules"),
-		"QBO_BASE="+h.srv.URL, "QBO_REALM="+h.realm, "QBO_TOKEN="+h.token)
+		"QBO_BASE="+h.srv.URL, "QBO_REALM="+h.realm, "QBO_TOKEN="+tok.AccessToken, "QBO_REFRESH="+tok.RefreshToken)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("node-quickbooks against the emulator: %v\n%s", err, out)

@@ -7,6 +7,8 @@ const QuickBooks = require('node-quickbooks');
 
 const base = process.env.QBO_BASE;
 QuickBooks.V3_ENDPOINT_BASE_URL = base + '/v3/company/';
+QuickBooks.TOKEN_URL = base + '/oauth2/v1/tokens/bearer';
+QuickBooks.REVOKE_URL = base + '/v2/oauth2/tokens/revoke';
 
 const qbo = new QuickBooks(
   process.env.QBO_CLIENT_ID || 'hoursync-dev', process.env.QBO_CLIENT_SECRET || 'hoursync-dev-secret',
@@ -110,6 +112,26 @@ async function main() {
   const prefs = await call('getPreferences');
   check(prefs.OtherPrefs, 'getPreferences', prefs);
   done.push('companyinfo');
+
+  if (qbo.refreshToken) {
+    const oldRefresh = qbo.refreshToken;
+    const refreshed = await call('refreshAccessToken');
+    check(refreshed.access_token && refreshed.refresh_token && refreshed.refresh_token !== oldRefresh && qbo.token === refreshed.access_token,
+      'refreshAccessToken rotates', refreshed);
+    const after = await call('getCompanyInfo', process.env.QBO_REALM);
+    check(after.CompanyName, 'a call with the refreshed token', after);
+    done.push('refresh');
+
+    const token = qbo.token;
+    const res = await call('revokeAccess', true);
+    check(res.status === 200, 'revokeAccess', res.status);
+    const stale = new QuickBooks(qbo.consumerKey, qbo.consumerSecret, token, false, process.env.QBO_REALM,
+      true, false, null, '2.0', null);
+    const status = await new Promise((resolve) => stale.getCompanyInfo(process.env.QBO_REALM,
+      (err, body, r) => resolve(err ? (r && r.status) || (err.response && err.response.status) : 200)));
+    check(status === 401, 'a call after revoke is refused', status);
+    done.push('revoke');
+  }
 
   process.stdout.write(JSON.stringify({ ok: true, done }) + '\n');
 }
