@@ -46,6 +46,13 @@ type pageData struct {
 	Data        any
 }
 
+// setError shows e, keeping an error the previous page flashed when e is nil.
+func (pd *pageData) setError(e *apiError) {
+	if e != nil {
+		pd.Error = e
+	}
+}
+
 // fieldView is one labelled input.
 type fieldView struct {
 	Name, Label, Type, Autocomplete, Value, Error, Step string

@@ -382,7 +382,8 @@ func (s *Server) editCard(c *gin.Context, status int, id int64, f url.Values, e 
 		s.fail(c, err)
 		return
 	}
-	pd.Data, pd.Form, pd.Error = d, f, e
+	pd.Data, pd.Form = d, f
+	pd.setError(e)
 	s.render(c, status, "timecard_edit", pd)
 }
 
@@ -585,7 +586,8 @@ func (s *Server) invoicePage(c *gin.Context, status int, inv *invoiceJSON, f url
 			}
 		}
 	}
-	pd.Data, pd.Form, pd.Error = d, f, e
+	pd.Data, pd.Form = d, f
+	pd.setError(e)
 	s.render(c, status, "invoice_edit", pd)
 }
 
@@ -744,7 +746,8 @@ func (s *Server) customersPage(c *gin.Context, status int, f url.Values, e *apiE
 	if f != nil {
 		pd.Form = f
 	}
-	pd.Data, pd.Error = d, e
+	pd.Data = d
+	pd.setError(e)
 	s.render(c, status, "customers", pd)
 }
 
@@ -806,7 +809,8 @@ func (s *Server) servicesPage(c *gin.Context, status int, f url.Values, e *apiEr
 	if f != nil {
 		pd.Form = f
 	}
-	pd.Data, pd.Error = d, e
+	pd.Data = d
+	pd.setError(e)
 	s.render(c, status, "services", pd)
 }
 
@@ -859,7 +863,8 @@ func (s *Server) usersPage(c *gin.Context, status int, f url.Values, e *apiError
 	if f != nil {
 		pd.Form = f
 	}
-	pd.Data, pd.Error = d, e
+	pd.Data = d
+	pd.setError(e)
 	s.render(c, status, "users", pd)
 }
 
@@ -932,7 +937,8 @@ func (s *Server) settingsPage(c *gin.Context, status int, f url.Values, e *apiEr
 	if c.Query("connected") != "" && pd.Flash == "" {
 		pd.Flash = "Connected to QuickBooks. Your customers, services and income accounts are being imported."
 	}
-	pd.Data, pd.Form, pd.Error = d, f, e
+	pd.Data, pd.Form = d, f
+	pd.setError(e)
 	s.render(c, status, "settings", pd)
 }
 

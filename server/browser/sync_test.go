@@ -2,6 +2,7 @@ package browser
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -12,16 +13,20 @@ import (
 // back to Hoursync, signed in.
 func (s *session) signInWithIntuit() {
 	s.t.Helper()
-	s.run(chromedp.Navigate(s.a.url+"/signin"), chromedp.WaitVisible(chromedp.CSS("a.intuit")), chromedp.Click(chromedp.CSS("a.intuit")))
-	s.followConsent("/timesheet")
+	s.run(chromedp.Navigate(s.a.url+"/signin"), chromedp.WaitVisible(chromedp.CSS("a.intuit")))
+	s.throughConsent(chromedp.Click(chromedp.CSS("a.intuit")), "/timesheet")
 }
 
-// followConsent waits until the browser is back on Hoursync at path, approving the
-// emulator's consent screen if it is shown rather than pre-answered.
-func (s *session) followConsent(path string) {
+// throughConsent runs start, which leads to Intuit, and waits until the browser is
+// back on Hoursync at path, approving the consent screen if it is shown rather than
+// pre-answered.
+func (s *session) throughConsent(start chromedp.Action[chromedp.Void], path string) {
 	s.t.Helper()
+	eval[bool](s, `window.formPageBefore = true; true`)
+	s.run(start)
 	approve := fmt.Sprintf(`(function () {
-	  if (location.origin === %q) { return location.pathname === %q; }
+	  if (window.formPageBefore) { return false; }
+	  if (location.origin === %q) { return location.pathname === %q && document.readyState === "complete"; }
 	  const b = Array.from(document.querySelectorAll("button, input[type=submit]")).find(b => /approve|allow|connect|authori/i.test(b.textContent || b.value));
 	  if (b) { b.click(); }
 	  return false;
@@ -149,8 +154,7 @@ func TestRevokedGrantAsksToReconnect(t *testing.T) {
 	}
 
 	a.approveNextConsent(s.realm)
-	s.run(chromedp.Click(chromedp.CSS(`form[action="/auth/intuit/connect"] button`)))
-	s.followConsent("/settings")
+	s.throughConsent(chromedp.Click(chromedp.CSS(`form[action="/auth/intuit/connect"] button`)), "/settings")
 	s.mustSee("Connected to QuickBooks")
 
 	s.selectAllAnd("sync")
@@ -200,4 +204,36 @@ func TestDisconnectFromSettings(t *testing.T) {
 	s.run(chromedp.Click(chromedp.CSS(`form[action="/settings/disconnect"] button`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
 	s.reloadUntil("/settings", `document.querySelector("main").innerText.includes("Connect with QuickBooks")`)
 	s.shot("settings-disconnected")
+}
+
+// TestConnectWithQuickBooksFromSettings covers the other Intuit paths: a firm that
+// signed up with a password connects from settings; a second firm is refused the same
+// company with a message saying why; the company's admin opening Hoursync from
+// QuickBooks (App Store launch) is signed in as the same person.
+func TestConnectWithQuickBooksFromSettings(t *testing.T) {
+	a := newApp(t, true)
+	s := newSession(t, a)
+	s.signUp()
+	s.realm = a.newCompany("Connect Co", "Essentials", s.email)
+	a.approveNextConsent(s.realm)
+	s.run(chromedp.Navigate(a.url+"/settings"), chromedp.WaitVisible(chromedp.CSS(`form[action="/auth/intuit/connect"] button`)))
+	s.mustSee("Not connected", "Connect with QuickBooks")
+	s.throughConsent(chromedp.Click(chromedp.CSS(`form[action="/auth/intuit/connect"] button`)), "/settings")
+	s.mustSee("Connected to QuickBooks", "Connect Co", "Disconnect from QuickBooks")
+	s.shot("settings-connected")
+
+	other := newSession(t, a)
+	other.signUp()
+	a.approveNextConsent(s.realm)
+	other.run(chromedp.Navigate(a.url+"/settings"), chromedp.WaitVisible(chromedp.CSS(`form[action="/auth/intuit/connect"] button`)))
+	other.throughConsent(chromedp.Click(chromedp.CSS(`form[action="/auth/intuit/connect"] button`)), "/settings")
+	other.mustSee("already connected to another Hoursync account", "Connect with QuickBooks")
+
+	launched := newSession(t, a)
+	a.approveNextConsent(s.realm)
+	launched.run(chromedp.Navigate(a.url + "/signin"))
+	launched.throughConsent(chromedp.Navigate(a.url+"/qbo/launch"), "/timesheet")
+	if who := eval[string](launched, `document.querySelector("header .who").textContent`); !strings.Contains(who, "Browser Firm") {
+		t.Fatalf("launched from QuickBooks as %q", who)
+	}
 }
