@@ -16,8 +16,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -232,6 +234,7 @@ func tab(t *testing.T) context.Context {
 	path := chromiumPath(t)
 	theBrowser.once.Do(func() {
 		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
+			chromedp.UserDataDir(profileDir()),
 			chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true),
 			chromedp.WindowSize(1280, 900))
 		actx, _ := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -246,6 +249,20 @@ func tab(t *testing.T) context.Context {
 	ctx, cancelTime := context.WithTimeout(ctx, 4*time.Minute)
 	t.Cleanup(cancelTime)
 	return ctx
+}
+
+// profileDir is the browser profile of this test process. The browser outlives every
+// test, so nothing removes its profile when the process ends; each run removes the
+// profiles of runs that are gone instead.
+func profileDir() string {
+	stale, _ := filepath.Glob(filepath.Join(os.TempDir(), "hoursync-chromium-*"))
+	for _, dir := range stale {
+		pid, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(dir), "hoursync-chromium-"))
+		if err == nil && syscall.Kill(pid, 0) == syscall.ESRCH {
+			_ = os.RemoveAll(dir)
+		}
+	}
+	return filepath.Join(os.TempDir(), fmt.Sprintf("hoursync-chromium-%d", os.Getpid()))
 }
 
 // artifacts is the folder of this run's test artifacts: $HOURSYNC_TEST_ARTIFACTS, or
