@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -43,7 +44,10 @@ type pageData struct {
 	Form        url.Values
 	WorkflowID  string
 	WorkflowURL string
-	Data        any
+	// Progress is the running sync's progress when the page was drawn, for browsers
+	// without JavaScript (app.js keeps it current).
+	Progress string
+	Data     any
 }
 
 // setError shows e, keeping an error the previous page flashed when e is nil.
@@ -195,9 +199,33 @@ func (s *Server) pageData(c *gin.Context, title, nav string) *pageData {
 	if wf := c.Query("workflow_id"); wf != "" {
 		if owner, ok := workflowAccount(wf); ok && pd.Me != nil && owner == pd.Me.Account.ID {
 			pd.WorkflowID, pd.WorkflowURL = wf, s.workflowURL(wf)
+			pd.Progress = s.progressText(c, wf)
 		}
 	}
 	return pd
+}
+
+// progressText says how far the sync is, briefly asked; "Sync started…" when the
+// workflow does not answer in time.
+func (s *Server) progressText(c *gin.Context, workflowID string) string {
+	const started = "Sync started…"
+	if s.syncer == nil {
+		return started
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), time.Second)
+	defer cancel()
+	st, err := s.syncer.Progress(ctx, workflowID)
+	p := st.Progress
+	switch {
+	case err != nil || p.Total == 0:
+		return started
+	case p.Pending == 0 && p.Done+p.Failed >= p.Total:
+		if p.Failed > 0 {
+			return fmt.Sprintf("Finished: %d of %d done, %d failed.", p.Done, p.Total, p.Failed)
+		}
+		return fmt.Sprintf("Finished: %d of %d done.", p.Done, p.Total)
+	}
+	return fmt.Sprintf("%d of %d done so far; reload the page to follow it.", p.Done+p.Failed, p.Total)
 }
 
 // syncResult is the message a finished sync of kind (the workflow id's first part)
