@@ -442,7 +442,7 @@ func (s *Server) uiTimesheetAction(c *gin.Context) {
 		}
 		s.redirect(c, back+"&workflow_id="+url.QueryEscape(st.WorkflowID))
 	case "delete":
-		if !s.confirmed(c, "timesheet", back, confirmData{Question: fmt.Sprintf("Delete %d time entries?", len(ids)),
+		if !s.confirmed(c, "timesheet", back, confirmData{Question: fmt.Sprintf("Delete %s?", entries(len(ids))),
 			Detail: "Time already in QuickBooks is deleted there too by its next sync.", Yes: "Delete"}) {
 			return
 		}
@@ -453,7 +453,7 @@ func (s *Server) uiTimesheetAction(c *gin.Context) {
 				return
 			}
 		}
-		s.flash(c, "ok", fmt.Sprintf("Deleted %d time entries.", len(ids)))
+		s.flash(c, "ok", fmt.Sprintf("Deleted %s.", entries(len(ids))))
 		s.redirect(c, back)
 	case "invoice":
 		var inv invoiceJSON
@@ -467,6 +467,14 @@ func (s *Server) uiTimesheetAction(c *gin.Context) {
 	default:
 		s.redirect(c, back)
 	}
+}
+
+// entries counts time entries in words: "1 time entry", "3 time entries".
+func entries(n int) string {
+	if n == 1 {
+		return "1 time entry"
+	}
+	return fmt.Sprintf("%d time entries", n)
 }
 
 // weekToResync lists the week's cards (of the posted week and filters) whose last sync

@@ -180,7 +180,7 @@ func TestWebUITimesheetFlow(t *testing.T) {
 	// Without JavaScript's dialog, the server asks first on a page of its own that posts
 	// the same form again, confirmed.
 	status, _, body = b.form("/timesheet/actions", b.withCSRF("week", "2026-03-02", "card_id", id, "action", "delete"), "")
-	if status != http.StatusOK || !strings.Contains(body, "Delete 1 time entries?") || !strings.Contains(body, `name="confirmed" value="1"`) ||
+	if status != http.StatusOK || !strings.Contains(body, "Delete 1 time entry?") || !strings.Contains(body, `name="confirmed" value="1"`) ||
 		!strings.Contains(body, `name="card_id" value="`+id+`"`) || !strings.Contains(body, `name="action" value="delete"`) {
 		t.Fatalf("unconfirmed delete: %d %s", status, body)
 	}

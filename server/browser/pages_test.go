@@ -1,11 +1,14 @@
 package browser
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"hoursync/internal/testutil"
@@ -202,4 +205,32 @@ func TestInvitedPersonJoinsAndResetsTheirPassword(t *testing.T) {
 	s.shot("signin-error")
 	s.run(chromedp.SendKeys(chromedp.CSS("#f-password"), "a brand new password"), chromedp.Click(chromedp.CSS("button.primary")),
 		chromedp.WaitVisible(chromedp.CSS("#cards")))
+}
+
+// withoutJavaScript turns script execution off in the tab, as a person without
+// JavaScript browses.
+func withoutJavaScript() chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return chromedp.Void{}, err
+	}
+}
+
+// TestFormsWorkWithoutJavaScript records time and deletes it with scripts off: the
+// server asks for the confirmation the dialog would have asked for.
+func TestFormsWorkWithoutJavaScript(t *testing.T) {
+	a := newApp(t, false)
+	s := newSession(t, a)
+	s.signUp()
+	s.addCustomerAndService()
+	s.run(withoutJavaScript())
+	s.fillTime("2026-03-02", "1:15", "No script")
+	s.run(chromedp.WaitVisible(chromedp.CSS(".flash")))
+	s.mustSee("1:15", "No script")
+	s.run(chromedp.Click(chromedp.CSS(`input[name="card_id"]`)), chromedp.Click(chromedp.CSS(`button[value="delete"]`)),
+		chromedp.WaitVisible(chromedp.CSS("main button.danger")))
+	s.mustSee("Delete 1 time entry?")
+	s.shot("confirm-without-javascript")
+	s.run(chromedp.Click(chromedp.CSS("main button.danger")), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	s.mustSee("Deleted 1 time", "No time recorded this week yet")
 }
