@@ -61,6 +61,8 @@ func TestSignInWithIntuitImportsTheCompany(t *testing.T) {
 func TestTimeCardsSyncFromTheTimesheet(t *testing.T) {
 	a := newApp(t, true)
 	s := signUpConnected(t, a, "Plus")
+	s.run(chromedp.Navigate(a.url+"/settings"), chromedp.WaitVisible(chromedp.CSS("#f-income_account_name")))
+	s.mustSee("Browser Co", "Disconnect from QuickBooks", "QuickBooks Income Account Name")
 	s.shot("settings")
 	for i, hours := range []string{"1:30", "2", "0:45"} {
 		s.addTime(fmt.Sprintf("2026-03-0%d", 2+i), hours)
