@@ -98,6 +98,11 @@ func TimeCardSync(ctx workflow.Context, in TimeCardSyncInput) error {
 		batch := s.take(BatchSize)
 		s.syncBatch(ctx, batch)
 		processed += len(batch)
+		if len(s.queue) == 0 {
+			// Between batches the query answers what is done, not the last batch.
+			s.progress.Current = ""
+			s.progress.Message = s.summary()
+		}
 	}
 }
 

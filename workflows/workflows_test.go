@@ -179,6 +179,8 @@ func (s *WorkflowSuite) TestOverlappingSelectionsSyncEachCardOnceInBatchesOfThir
 	s.Equal(45, p.Total)
 	s.Equal(45, p.Done)
 	s.Equal(0, p.Failed)
+	s.Equal("", p.Current)
+	s.Equal("Synced 45 time cards with QuickBooks.", p.Message)
 }
 
 func (s *WorkflowSuite) TestBatchRequestIDIsFixedByItsMembers() {
