@@ -52,8 +52,6 @@ type app struct {
 	emuURL string
 	store  *store.Store
 	conns  *intuit.Connections
-	// standIn plays Intuit while the emulator has no OAuth server (nil once it has).
-	standIn *standInIntuit
 }
 
 // newApp starts the emulator and the server on real Postgres; withSync adds a worker
@@ -79,12 +77,6 @@ func newApp(t *testing.T, withSync bool) *app {
 	appURL := "http://" + ln.Addr().String()
 	env := map[string]string{"HOURSYNC_ENV": "dev", "DATABASE_URL": testutil.DatabaseURL(t), "QBO_API_BASE_URL": emuSrv.URL,
 		"PUBLIC_URL": appURL, "INTUIT_CLIENT_ID": clientID, "INTUIT_CLIENT_SECRET": "hoursync-test-secret"}
-	var standIn *standInIntuit
-	if !emulatorServesOAuth(emuSrv.URL) {
-		standIn = newStandInIntuit(emuSrv.URL, appURL+"/auth/intuit/callback")
-		t.Cleanup(standIn.srv.Close)
-		env["INTUIT_AUTHORIZE_URL"], env["INTUIT_TOKEN_URL"], env["INTUIT_REVOKE_URL"] = standIn.srv.URL+"/consent", standIn.srv.URL+"/tokens", standIn.srv.URL+"/revoke"
-	}
 	cfg, err := config.LoadFrom(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
@@ -101,10 +93,6 @@ func newApp(t *testing.T, withSync bool) *app {
 	intuitService := &server.IntuitService{OAuth: oauth, Connections: conns, QBOBaseURL: emuSrv.URL, Logger: logger}
 	deps := server.Deps{Config: cfg, Store: st, Logger: logger, Registry: prometheus.NewRegistry(), Intuit: intuitService,
 		BcryptCost: bcrypt.MinCost}
-	if standIn != nil {
-		standIn.connect = intuitService
-		deps.Intuit = standIn
-	}
 	if withSync {
 		tc, queue := testutil.Temporal(t)
 		limits, _ := config.ParseRateLimits("500/2s,10,40/2s")
@@ -131,7 +119,7 @@ func newApp(t *testing.T, withSync bool) *app {
 	web.Listener = ln
 	web.Start()
 	t.Cleanup(web.Close)
-	return &app{t: t, url: appURL, emuURL: emuSrv.URL, store: st, conns: conns, standIn: standIn}
+	return &app{t: t, url: appURL, emuURL: emuSrv.URL, store: st, conns: conns}
 }
 
 // admin calls the emulator's admin API.
@@ -175,10 +163,6 @@ func (a *app) newCompany(name, plan, email string) string {
 // approveNextConsent answers the emulator's next consent screen with this company.
 func (a *app) approveNextConsent(realm string) {
 	a.t.Helper()
-	if a.standIn != nil {
-		a.standIn.approveNext(realm)
-		return
-	}
 	a.admin("POST", "/admin/consent", map[string]any{"realmId": realm, "approve": true}, nil)
 }
 
