@@ -409,22 +409,9 @@ func (s *Store) DeleteInvoice(ctx context.Context, accountID, id int64) (pending
 		if _, err := tx.ExecContext(ctx, `UPDATE time_cards SET invoice_id = NULL, updated_at = now() WHERE account_id = $1 AND invoice_id = $2`, accountID, id); err != nil {
 			return fmt.Errorf("store: release time cards: %w", mapError(err))
 		}
-		if err := tx.GetContext(ctx, &pendingQBO, `SELECT EXISTS (SELECT 1 FROM qbo_links WHERE account_id = $1
-			AND object_type = 'invoice' AND object_id = $2 AND NOT qbo_deleted)`, accountID, id); err != nil {
-			return fmt.Errorf("store: delete invoice: %w", mapError(err))
-		}
-		if !pendingQBO {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM invoices WHERE account_id = $1 AND id = $2`, accountID, id); err != nil {
-				return fmt.Errorf("store: delete invoice: %w", mapError(err))
-			}
-			_, err := tx.ExecContext(ctx, `DELETE FROM sync_states WHERE account_id = $1 AND object_type = 'invoice' AND object_id = $2`, accountID, id)
-			return mapError(err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE invoices SET deleted_at = now(), version = version + 1, updated_at = now()
-			WHERE account_id = $1 AND id = $2`, accountID, id); err != nil {
-			return fmt.Errorf("store: delete invoice: %w", mapError(err))
-		}
-		return markChanged(ctx, tx, accountID, ObjectInvoice, id)
+		var err error
+		pendingQBO, err = deleteOrTombstone(ctx, tx, accountID, ObjectInvoice, id)
+		return err
 	})
 	return pendingQBO, err
 }

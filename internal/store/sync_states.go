@@ -243,3 +243,26 @@ func (s *Store) Unqueue(ctx context.Context, accountID int64, objectType string,
 	}
 	return nil
 }
+
+// deleteOrTombstone deletes an object that never reached QBO, with its sync state; one
+// that did is kept, marked deleted with its version bumped, so its next sync deletes
+// it in QBO. It reports whether that deletion is still to happen.
+func deleteOrTombstone(ctx context.Context, tx *sqlx.Tx, accountID int64, objectType string, id int64) (pendingQBO bool, err error) {
+	table := objectTables[objectType]
+	if err := tx.GetContext(ctx, &pendingQBO, `SELECT EXISTS (SELECT 1 FROM qbo_links WHERE account_id = $1
+		AND object_type = $2 AND object_id = $3 AND NOT qbo_deleted)`, accountID, objectType, id); err != nil {
+		return false, fmt.Errorf("store: delete %s: %w", objectType, mapError(err))
+	}
+	if !pendingQBO {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE account_id = $1 AND id = $2`, accountID, id); err != nil {
+			return false, fmt.Errorf("store: delete %s: %w", objectType, mapError(err))
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM sync_states WHERE account_id = $1 AND object_type = $2 AND object_id = $3`, accountID, objectType, id)
+		return false, mapError(err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET deleted_at = now(), version = version + 1, updated_at = now()
+		WHERE account_id = $1 AND id = $2`, accountID, id); err != nil {
+		return false, fmt.Errorf("store: delete %s: %w", objectType, mapError(err))
+	}
+	return true, markChanged(ctx, tx, accountID, objectType, id)
+}

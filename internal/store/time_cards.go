@@ -195,25 +195,9 @@ func (s *Store) DeleteTimeCard(ctx context.Context, accountID, id int64) (pendin
 		if _, err := lockEditableCard(ctx, tx, accountID, id); err != nil {
 			return err
 		}
-		var linked bool
-		if err := tx.GetContext(ctx, &linked, `SELECT EXISTS (SELECT 1 FROM qbo_links WHERE account_id = $1
-			AND object_type = 'time_card' AND object_id = $2 AND NOT qbo_deleted)`, accountID, id); err != nil {
-			return fmt.Errorf("store: delete time card: %w", mapError(err))
-		}
-		pendingQBO = linked
-		if !linked {
-			_, err := tx.ExecContext(ctx, `DELETE FROM time_cards WHERE account_id = $1 AND id = $2`, accountID, id)
-			if err != nil {
-				return fmt.Errorf("store: delete time card: %w", mapError(err))
-			}
-			_, err = tx.ExecContext(ctx, `DELETE FROM sync_states WHERE account_id = $1 AND object_type = 'time_card' AND object_id = $2`, accountID, id)
-			return mapError(err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE time_cards SET deleted_at = now(), version = version + 1, updated_at = now()
-			WHERE account_id = $1 AND id = $2`, accountID, id); err != nil {
-			return fmt.Errorf("store: delete time card: %w", mapError(err))
-		}
-		return markChanged(ctx, tx, accountID, ObjectTimeCard, id)
+		var err error
+		pendingQBO, err = deleteOrTombstone(ctx, tx, accountID, ObjectTimeCard, id)
+		return err
 	})
 	return pendingQBO, err
 }
