@@ -144,6 +144,7 @@ func New(opts Options) (*Emulator, error) {
 	mux := http.NewServeMux()
 	e.auth.register(mux)
 	e.routeAdmin(mux)
+	mux.HandleFunc("GET /app/invoice", e.serveAppInvoice)
 	mux.HandleFunc("/v3/company/", e.serveAPI)
 	e.handler = e.recoverer(e.stamp(mux))
 	go e.saveLoop()
