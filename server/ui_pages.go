@@ -602,7 +602,10 @@ func (s *Server) invoicePage(c *gin.Context, status int, inv *invoiceJSON, f url
 // qboInvoiceURL links an invoice in QBO's web app (the emulator serves the same path).
 func (s *Server) qboInvoiceURL(qboID string) string {
 	base := "https://app.qbo.intuit.com"
-	if !strings.Contains(s.cfg.QBOAPIBaseURL, "intuit.com") {
+	switch {
+	case strings.Contains(s.cfg.QBOAPIBaseURL, "sandbox-quickbooks.api.intuit.com"):
+		base = "https://app.sandbox.qbo.intuit.com"
+	case !strings.Contains(s.cfg.QBOAPIBaseURL, "intuit.com"):
 		base = s.cfg.QBOAPIBaseURL
 	}
 	return base + "/app/invoice?txnId=" + url.QueryEscape(qboID)
