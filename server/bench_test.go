@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"slices"
@@ -42,6 +43,7 @@ func BenchmarkCreateTimeCard(b *testing.B) {
 				b.Error(err)
 				return
 			}
+			_, _ = io.Copy(io.Discard, resp.Body) // drained, so the keep-alive connection is reused
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusCreated {
 				b.Errorf("status %d", resp.StatusCode)
@@ -76,6 +78,7 @@ func BenchmarkTimeCardLatencyAtHalfThroughput(b *testing.B) {
 		if err != nil {
 			return err
 		}
+		_, _ = io.Copy(io.Discard, resp.Body) // drained, so the keep-alive connection is reused
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusCreated {
 			return fmt.Errorf("status %d", resp.StatusCode)

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -99,7 +100,7 @@ func New(db *sqlx.DB) *Store { return &Store{db: db, now: time.Now} }
 
 // Open connects to databaseURL and checks the connection.
 func Open(ctx context.Context, databaseURL string) (*sqlx.DB, error) {
-	db, err := sqlx.Open("postgres", databaseURL)
+	db, err := sqlx.Open("postgres", WithOneRoundTrip(databaseURL))
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
@@ -113,6 +114,20 @@ func Open(ctx context.Context, databaseURL string) (*sqlx.DB, error) {
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
 	return db, nil
+}
+
+// WithOneRoundTrip turns on lib/pq's binary_parameters unless the URL sets it: a query
+// with arguments then goes to PostgreSQL in one round trip instead of two (parse, then
+// bind and execute), which halves the latency of every parameterised query.
+func WithOneRoundTrip(databaseURL string) string {
+	u, err := url.Parse(databaseURL)
+	if err != nil || u.Query().Has("binary_parameters") {
+		return databaseURL
+	}
+	q := u.Query()
+	q.Set("binary_parameters", "yes")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // DB exposes the pool for packages that keep their own SQL (token refresh locking).

@@ -22,6 +22,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // PostgreSQL driver
 
+	"hoursync/internal/store"
 	"hoursync/migrations"
 )
 
@@ -78,7 +79,7 @@ func DatabaseURL(t testing.TB) string {
 		}
 		u, _ := url.Parse(AdminDatabaseURL())
 		u.Path = "/" + pkgDB.name
-		pkgDB.url = u.String()
+		pkgDB.url = store.WithOneRoundTrip(u.String())
 		db, err := sqlx.Open("postgres", pkgDB.url)
 		if err != nil {
 			pkgDB.err = err
