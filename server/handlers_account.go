@@ -380,17 +380,7 @@ func (s *Server) acceptInvitation(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	sess, err := s.startSession(c, u)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	body, err := s.sessionBody(c, u, &sess)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, body)
+	s.respondSignedIn(c, u, http.StatusCreated)
 }
 
 type apiTokenRequest struct {

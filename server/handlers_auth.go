@@ -101,6 +101,22 @@ func (s *Server) hashPassword(p string) (string, error) {
 	return string(h), nil
 }
 
+// respondSignedIn starts a session for u (a fresh cookie) and answers with the signed-in
+// user, account and CSRF token.
+func (s *Server) respondSignedIn(c *gin.Context, u store.User, status int) {
+	sess, err := s.startSession(c, u)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	body, err := s.sessionBody(c, u, &sess)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(status, body)
+}
+
 func (s *Server) sessionBody(c *gin.Context, u store.User, sess *store.Session) (sessionJSON, error) {
 	acct, err := s.store.GetAccount(c.Request.Context(), u.AccountID)
 	if err != nil {
@@ -243,17 +259,7 @@ func (s *Server) signIn(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	sess, err := s.startSession(c, u)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	body, err := s.sessionBody(c, u, &sess)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, body)
+	s.respondSignedIn(c, u, http.StatusOK)
 }
 
 // dummyHash is a bcrypt hash of a random password at the server's cost, computed once.
