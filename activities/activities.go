@@ -121,13 +121,12 @@ func (a *Activities) PrepareTimeActivities(ctx context.Context, in workflows.Pre
 	ops := make([]workflows.TimeActivityOp, 0, len(cards))
 	for _, c := range cards {
 		op := workflows.TimeActivityOp{CardID: c.ID, Version: c.Version}
-		link, err := a.Store.GetLink(ctx, in.AccountID, in.RealmID, store.ObjectTimeCard, c.ID)
-		switch {
-		case err == nil && !link.QBODeleted:
-			op.QBOID, op.SyncToken = link.QBOID, link.SyncToken
-		case err == nil || errors.Is(err, store.ErrNotFound):
-		default:
+		link, linked, err := a.linkOf(ctx, in.AccountID, in.RealmID, store.ObjectTimeCard, c.ID)
+		if err != nil {
 			return nil, err
+		}
+		if linked {
+			op.QBOID, op.SyncToken = link.QBOID, link.SyncToken
 		}
 		if c.DeletedAt.Valid {
 			if op.QBOID == "" {
@@ -185,13 +184,12 @@ func (a *Activities) PrepareInvoice(ctx context.Context, in workflows.PrepareInp
 		return workflows.InvoiceOp{}, err
 	}
 	op := workflows.InvoiceOp{InvoiceID: inv.ID, Version: inv.Version}
-	link, err := a.Store.GetLink(ctx, in.AccountID, in.RealmID, store.ObjectInvoice, inv.ID)
-	switch {
-	case err == nil && !link.QBODeleted:
-		op.QBOID, op.SyncToken = link.QBOID, link.SyncToken
-	case err == nil || errors.Is(err, store.ErrNotFound):
-	default:
+	link, linked, err := a.linkOf(ctx, in.AccountID, in.RealmID, store.ObjectInvoice, inv.ID)
+	if err != nil {
 		return workflows.InvoiceOp{}, err
+	}
+	if linked {
+		op.QBOID, op.SyncToken = link.QBOID, link.SyncToken
 	}
 	switch {
 	case inv.DeletedAt.Valid:
@@ -233,7 +231,11 @@ func (a *Activities) PrepareInvoice(ctx context.Context, in workflows.PrepareInp
 		return workflows.InvoiceOp{}, err
 	}
 	for _, id := range cardIDs {
-		if link, err := a.Store.GetLink(ctx, in.AccountID, in.RealmID, store.ObjectTimeCard, id); err == nil && !link.QBODeleted {
+		link, linked, err := a.linkOf(ctx, in.AccountID, in.RealmID, store.ObjectTimeCard, id)
+		if err != nil {
+			return workflows.InvoiceOp{}, err
+		}
+		if linked {
 			op.LinkedTimeActivities = append(op.LinkedTimeActivities, link.QBOID)
 		}
 	}

@@ -21,7 +21,6 @@ type Company interface {
 	FindItemByName(ctx context.Context, name string) (QBOItem, bool, error)
 	GetCustomer(ctx context.Context, id string) (QBOCustomer, error)
 	GetItem(ctx context.Context, id string) (QBOItem, error)
-	GetEmployee(ctx context.Context, id string) (QBOEmployee, error)
 	CreateEmployee(ctx context.Context, requestID string, e QBOEmployee) (QBOEmployee, error)
 	CreateCustomer(ctx context.Context, requestID string, c QBOCustomer) (QBOCustomer, error)
 	// UpdateCustomer is a sparse update of the fields Hoursync owns (name, email).

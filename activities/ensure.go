@@ -16,8 +16,8 @@ func reqID(realm, objectType string, id, version int64, extra ...string) string 
 }
 
 // linkOf returns the object's live link in the realm, or ok=false.
-func (a *Activities) linkOf(ctx context.Context, in workflows.EnsureInput, objectType string) (store.Link, bool, error) {
-	link, err := a.Store.GetLink(ctx, in.AccountID, in.RealmID, objectType, in.ObjectID)
+func (a *Activities) linkOf(ctx context.Context, accountID int64, realmID, objectType string, id int64) (store.Link, bool, error) {
+	link, err := a.Store.GetLink(ctx, accountID, realmID, objectType, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && link.QBODeleted) {
 		return store.Link{}, false, nil
 	}
@@ -32,7 +32,7 @@ func (a *Activities) recordEnsured(ctx context.Context, in workflows.EnsureInput
 // EnsureEmployee makes sure the user exists in QBO as an Employee: linked already,
 // matched on first name, last name and e-mail (trimmed, ignoring case), or created.
 func (a *Activities) EnsureEmployee(ctx context.Context, in workflows.EnsureInput) (workflows.EnsureResult, error) {
-	if link, ok, err := a.linkOf(ctx, in, store.ObjectUser); err != nil || ok {
+	if link, ok, err := a.linkOf(ctx, in.AccountID, in.RealmID, store.ObjectUser, in.ObjectID); err != nil || ok {
 		return workflows.EnsureResult{QBOID: link.QBOID}, err
 	}
 	c, _, err := a.company(ctx, in.AccountID)
@@ -87,7 +87,7 @@ type namesList[Q any] struct {
 // local edits as a sparse update, re-read and re-applied once on a stale SyncToken),
 // found by name and linked (an inactive one is reported, never recreated), or created.
 func ensureNamed[Q any](ctx context.Context, a *Activities, in workflows.EnsureInput, spec namesList[Q]) (workflows.EnsureResult, error) {
-	link, linked, err := a.linkOf(ctx, in, spec.objectType)
+	link, linked, err := a.linkOf(ctx, in.AccountID, in.RealmID, spec.objectType, in.ObjectID)
 	if err != nil {
 		return workflows.EnsureResult{}, err
 	}

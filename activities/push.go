@@ -112,15 +112,7 @@ func timeCardError(op workflows.TimeActivityOp, err error) error {
 		return permanent(workflows.ErrTypeDeletedInQBO,
 			"This time's entry was deleted in QuickBooks, or its customer, service or employee was made inactive there; Hoursync does not recreate it on its own. Check QuickBooks, then sync again.")
 	}
-	return toPermanent(asTemporal(fmt.Sprintf("Time card %d", op.CardID), err))
-}
-
-// toPermanent keeps application errors and returns nil for what Temporal should retry.
-func toPermanent(err error) error {
-	if _, msg := failureOf(err); msg != "" {
-		return err
-	}
-	return nil
+	return asTemporal(fmt.Sprintf("Time card %d", op.CardID), err)
 }
 
 // failureOf gives the type and message of a permanent error, or "" for others.

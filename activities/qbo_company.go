@@ -246,11 +246,6 @@ func (q *qboCompany) GetItem(ctx context.Context, id string) (QBOItem, error) {
 	return itemOf(it), companyError(err)
 }
 
-func (q *qboCompany) GetEmployee(ctx context.Context, id string) (QBOEmployee, error) {
-	e, err := qbo.Read[qbo.Employee](ctx, q.c, id)
-	return employeeOf(e), companyError(err)
-}
-
 func (q *qboCompany) CreateEmployee(ctx context.Context, requestID string, e QBOEmployee) (QBOEmployee, error) {
 	got, err := qbo.Create(ctx, q.c, requestID, qbo.Employee{GivenName: e.GivenName, FamilyName: e.FamilyName,
 		DisplayName: strings.TrimSpace(e.GivenName + " " + e.FamilyName), PrimaryEmailAddr: email(e.Email)})

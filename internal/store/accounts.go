@@ -80,12 +80,3 @@ func (s *Store) UpdateAccountSettings(ctx context.Context, accountID int64, in A
 	}
 	return a, nil
 }
-
-// DeleteAccount removes the account and, by cascade, everything it owns.
-func (s *Store) DeleteAccount(ctx context.Context, accountID int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM accounts WHERE id = $1`, accountID)
-	if err != nil {
-		return fmt.Errorf("store: delete account: %w", mapError(err))
-	}
-	return expectOne(res, "store: delete account")
-}

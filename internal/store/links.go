@@ -34,17 +34,6 @@ func (s *Store) GetLink(ctx context.Context, accountID int64, realmID, objectTyp
 	return l, nil
 }
 
-// FindLinkByQBOID returns the link of a QBO object in the realm, or ErrNotFound.
-func (s *Store) FindLinkByQBOID(ctx context.Context, accountID int64, realmID, objectType, qboID string) (Link, error) {
-	var l Link
-	err := s.db.GetContext(ctx, &l, `SELECT `+linkColumns+` FROM qbo_links
-		WHERE account_id = $1 AND realm_id = $2 AND object_type = $3 AND qbo_id = $4`, accountID, realmID, objectType, qboID)
-	if err != nil {
-		return Link{}, fmt.Errorf("store: find link by QBO id: %w", mapError(err))
-	}
-	return l, nil
-}
-
 // UpsertLink stores (or moves forward) a link without touching sync state; imports use it.
 func (s *Store) UpsertLink(ctx context.Context, accountID int64, realmID, objectType string, objectID int64, qboID, syncToken string, syncedVersion int64) error {
 	return upsertLink(ctx, s.db, accountID, realmID, objectType, objectID, qboID, syncToken, syncedVersion, false)
@@ -60,15 +49,4 @@ func upsertLink(ctx context.Context, q queryer, accountID int64, realmID, object
 		return fmt.Errorf("store: upsert link: %w", mapError(err))
 	}
 	return nil
-}
-
-// ListLinks lists the realm's links of one object type.
-func (s *Store) ListLinks(ctx context.Context, accountID int64, realmID, objectType string) ([]Link, error) {
-	var out []Link
-	err := s.db.SelectContext(ctx, &out, `SELECT `+linkColumns+` FROM qbo_links
-		WHERE account_id = $1 AND realm_id = $2 AND object_type = $3 ORDER BY object_id`, accountID, realmID, objectType)
-	if err != nil {
-		return nil, fmt.Errorf("store: list links: %w", mapError(err))
-	}
-	return out, nil
 }

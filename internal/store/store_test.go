@@ -185,7 +185,7 @@ func TestSyncedCardEditedBecomesChangedAndBilledCardIsRefused(t *testing.T) {
 	if err != nil || card.SyncStatus != store.StatusChanged || card.Version != tn.card.Version+1 {
 		t.Fatalf("edit after sync: %+v, %v", card, err)
 	}
-	changed, err := s.ListPendingTimeCardChanges(ctx, id, "r1")
+	changed, err := s.ListChangedObjects(ctx, id, "r1", store.ObjectTimeCard)
 	if err != nil || len(changed) != 1 || changed[0] != tn.card.ID {
 		t.Fatalf("pending changes = %v, %v", changed, err)
 	}

@@ -178,11 +178,6 @@ func (s *Store) RecordSyncFailure(ctx context.Context, accountID int64, objectTy
 	})
 }
 
-// AddSyncHistory records an attempt without changing the object's state.
-func (s *Store) AddSyncHistory(ctx context.Context, accountID int64, objectType string, id int64, run SyncRun, outcome, message string) error {
-	return addHistory(ctx, s.db, accountID, objectType, id, run, outcome, message)
-}
-
 func addHistory(ctx context.Context, q queryer, accountID int64, objectType string, id int64, run SyncRun, outcome, message string) error {
 	attempt := run.Attempt
 	if attempt < 1 {

@@ -201,16 +201,3 @@ func (s *Store) DeleteTimeCard(ctx context.Context, accountID, id int64) (pendin
 	})
 	return pendingQBO, err
 }
-
-// ListPendingTimeCardChanges lists the realm's linked cards edited or deleted since they
-// last synced (scheduled re-sync pushes them).
-func (s *Store) ListPendingTimeCardChanges(ctx context.Context, accountID int64, realmID string) ([]int64, error) {
-	var ids []int64
-	err := s.db.SelectContext(ctx, &ids, `SELECT t.id FROM time_cards t JOIN qbo_links l ON l.account_id = t.account_id
-		AND l.realm_id = $2 AND l.object_type = 'time_card' AND l.object_id = t.id
-		WHERE t.account_id = $1 AND t.version > l.synced_version AND NOT l.qbo_deleted ORDER BY t.id`, accountID, realmID)
-	if err != nil {
-		return nil, fmt.Errorf("store: list pending time card changes: %w", mapError(err))
-	}
-	return ids, nil
-}
