@@ -219,7 +219,7 @@ func (s *Server) createTimeCard(c *gin.Context) {
 		return
 	}
 	// One statement checks the references and inserts: this is the API's hot path.
-	tc, err := s.store.CreateTimeCardChecked(c.Request.Context(), a.AccountID, in)
+	tc, err := s.store.CreateTimeCard(c.Request.Context(), a.AccountID, in)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -60,6 +60,11 @@ func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	t.Helper()
 	db := testutil.DB(t)
 	st := store.New(db)
+	stopCache, err := st.CacheSessions(context.Background(), testutil.DatabaseURL(t), slog.New(slog.NewTextHandler(testLogOut(), nil)))
+	if err != nil {
+		t.Fatalf("cache sessions: %v", err)
+	}
+	t.Cleanup(stopCache)
 	e := &testEnv{t: t, store: st, cfg: testConfig(t, nil), syncer: &fakeSyncer{}, intuit: newFakeIntuit(st)}
 	deps := Deps{
 		Config: e.cfg, Store: st, Registry: prometheus.NewRegistry(), Syncer: e.syncer, Intuit: e.intuit,

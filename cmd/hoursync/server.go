@@ -26,6 +26,13 @@ func runServer(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 		return err
 	}
 	defer a.Close()
+	// Sessions are read from memory, kept exact by notifications on one more
+	// connection (store.CacheSessions).
+	stopCache, err := a.Store.CacheSessions(ctx, cfg.DatabaseURL, logger)
+	if err != nil {
+		return err
+	}
+	defer stopCache()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv := server.New(server.Deps{

@@ -50,6 +50,9 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash, passwordHash strin
 		}
 		return nil
 	})
+	if err == nil {
+		s.sessions.forgetUser(user.ID)
+	}
 	return user, err
 }
 

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -117,8 +116,14 @@ func (s *Store) FindAccountByRealm(ctx context.Context, realmID string) (int64, 
 }
 
 // GetSessionUser returns the unexpired session with this hash and its user in one
-// round trip: every signed-in request starts with it.
+// round trip, or from memory once CacheSessions runs: every signed-in request starts
+// with it.
 func (s *Store) GetSessionUser(ctx context.Context, idHash string) (Session, User, error) {
+	now := s.now()
+	e, gen, ok := s.sessions.get(idHash, now)
+	if ok {
+		return e.sess, e.user, nil
+	}
 	var row struct {
 		Session `db:"s"`
 		User    `db:"u"`
@@ -131,6 +136,7 @@ func (s *Store) GetSessionUser(ctx context.Context, idHash string) (Session, Use
 	if err := s.db.GetContext(ctx, &row, q, idHash); err != nil {
 		return Session{}, User{}, fmt.Errorf("store: get session user: %w", mapError(err))
 	}
+	s.sessions.put(idHash, gen, cachedSession{sess: row.Session, user: row.User, loaded: now})
 	return row.Session, row.User, nil
 }
 
@@ -165,29 +171,3 @@ func (s *Store) CheckTimeCardRefs(ctx context.Context, accountID, userID, custom
 	return r, nil
 }
 
-// CreateTimeCardChecked records a card in one statement, the hot path of the API: the
-// service is looked up in the same statement (its rate applies when in.RateCents is
-// negative), and the foreign keys check user and customer. An unknown service, user or
-// customer of the account is a *ReferenceError naming the field.
-func (s *Store) CreateTimeCardChecked(ctx context.Context, accountID int64, in TimeCardInput) (TimeCard, error) {
-	var c TimeCard
-	err := s.db.GetContext(ctx, &c, `WITH svc AS (SELECT rate_cents FROM services WHERE account_id = $1 AND id = $4),
-		t AS (INSERT INTO time_cards (account_id, user_id, customer_id, service_id, work_date, minutes, start_time, end_time,
-			billable, rate_cents, notes)
-			SELECT $1, $2, $3, $4, $5, $6, $7::time, $8::time, $9, CASE WHEN $10::bigint < 0 THEN svc.rate_cents ELSE $10::bigint END, $11
-			FROM svc RETURNING *)
-		SELECT t.id, t.account_id, t.user_id, t.customer_id, t.service_id, t.work_date, t.minutes,
-			to_char(t.start_time, 'HH24:MI') AS start_time, to_char(t.end_time, 'HH24:MI') AS end_time, t.billable, t.rate_cents,
-			t.notes, t.invoice_id, t.deleted_at, t.version, t.created_at, t.updated_at, 'never' AS sync_status, '' AS sync_message
-		FROM t`,
-		accountID, in.UserID, in.CustomerID, in.ServiceID, in.WorkDate.Format(time.DateOnly), in.Minutes,
-		nullTime(in.StartTime), nullTime(in.EndTime), in.Billable, in.RateCents, in.Notes)
-	if err != nil {
-		err = mapError(err)
-		if errors.Is(err, ErrNotFound) {
-			err = &ReferenceError{Field: "service_id", Constraint: "time_cards_account_id_service_id_fkey"}
-		}
-		return TimeCard{}, fmt.Errorf("store: create time card: %w", err)
-	}
-	return c, nil
-}

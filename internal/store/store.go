@@ -91,12 +91,18 @@ func mapError(err error) error {
 
 // Store holds the database pool. Its methods are safe for concurrent use.
 type Store struct {
-	db  *sqlx.DB
-	now func() time.Time
+	db    *sqlx.DB
+	now   func() time.Time
+	cards    cardBatcher
+	sessions sessionCache
 }
 
 // New returns a Store over db.
-func New(db *sqlx.DB) *Store { return &Store{db: db, now: time.Now} }
+func New(db *sqlx.DB) *Store {
+	s := &Store{db: db, now: time.Now}
+	s.cards.s = s
+	return s
+}
 
 // Open connects to databaseURL and checks the connection.
 func Open(ctx context.Context, databaseURL string) (*sqlx.DB, error) {
@@ -120,12 +126,18 @@ func Open(ctx context.Context, databaseURL string) (*sqlx.DB, error) {
 // with arguments then goes to PostgreSQL in one round trip instead of two (parse, then
 // bind and execute), which halves the latency of every parameterised query.
 func WithOneRoundTrip(databaseURL string) string {
+	return withURLDefault(databaseURL, "binary_parameters", "yes")
+}
+
+// withURLDefault sets a parameter of a postgres:// URL that does not set it already.
+// A key=value connection string is returned as it is.
+func withURLDefault(databaseURL, key, value string) string {
 	u, err := url.Parse(databaseURL)
-	if err != nil || u.Query().Has("binary_parameters") {
+	if err != nil || u.Scheme == "" || u.Query().Has(key) {
 		return databaseURL
 	}
 	q := u.Query()
-	q.Set("binary_parameters", "yes")
+	q.Set(key, value)
 	u.RawQuery = q.Encode()
 	return u.String()
 }

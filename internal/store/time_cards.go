@@ -73,19 +73,6 @@ func nullTime(s string) sql.NullString {
 	return sql.NullString{String: s, Valid: strings.TrimSpace(s) != ""}
 }
 
-// CreateTimeCard records a card. Unknown user, customer or service is a *ReferenceError.
-func (s *Store) CreateTimeCard(ctx context.Context, accountID int64, in TimeCardInput) (TimeCard, error) {
-	var id int64
-	err := s.db.GetContext(ctx, &id, `INSERT INTO time_cards (account_id, user_id, customer_id, service_id, work_date, minutes,
-		start_time, end_time, billable, rate_cents, notes) VALUES ($1, $2, $3, $4, $5, $6, $7::time, $8::time, $9, $10, $11) RETURNING id`,
-		accountID, in.UserID, in.CustomerID, in.ServiceID, in.WorkDate.Format(time.DateOnly), in.Minutes,
-		nullTime(in.StartTime), nullTime(in.EndTime), in.Billable, in.RateCents, in.Notes)
-	if err != nil {
-		return TimeCard{}, fmt.Errorf("store: create time card: %w", mapError(err))
-	}
-	return s.GetTimeCard(ctx, accountID, id)
-}
-
 // GetTimeCard returns a card that has not been deleted.
 func (s *Store) GetTimeCard(ctx context.Context, accountID, id int64) (TimeCard, error) {
 	var c TimeCard

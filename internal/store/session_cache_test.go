@@ -1,0 +1,186 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"hoursync/internal/store"
+	"hoursync/internal/testutil"
+)
+
+// cachingStore is a second server process: its own pool and its own session cache.
+func cachingStore(t *testing.T) *store.Store {
+	t.Helper()
+	s := store.New(testutil.DB(t))
+	stop, err := s.CacheSessions(context.Background(), testutil.DatabaseURL(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatalf("cache sessions: %v", err)
+	}
+	t.Cleanup(stop)
+	return s
+}
+
+// eventually polls cond for up to 5 seconds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("after 5s: %s", what)
+}
+
+// sessionFor signs the tenant's owner in and returns the session's hash.
+func sessionFor(t *testing.T, s *store.Store, tn tenant) string {
+	t.Helper()
+	hash := "session-" + testutil.RandomHex(8)
+	if _, err := s.CreateSession(context.Background(), tn.account.ID, tn.owner.ID, hash, "csrf", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	return hash
+}
+
+// TestSessionCacheServesFromMemory proves the cache is used: a deletion that no
+// trigger announces (replication role "replica" skips triggers) stays unseen by the
+// caching process, while a plain store reads the database every time.
+func TestSessionCacheServesFromMemory(t *testing.T) {
+	plain, cached := store.New(testutil.DB(t)), cachingStore(t)
+	tn := newTenant(t, plain)
+	hash := sessionFor(t, plain, tn)
+	ctx := context.Background()
+	if _, u, err := cached.GetSessionUser(ctx, hash); err != nil || u.ID != tn.owner.ID {
+		t.Fatalf("first read: %v, user %d", err, u.ID)
+	}
+	db := testutil.DB(t)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SET session_replication_role = replica`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, `DELETE FROM sessions WHERE id = $1`, hash); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cached.GetSessionUser(ctx, hash); err != nil {
+		t.Errorf("caching process went to the database: %v", err)
+	}
+	if _, _, err := plain.GetSessionUser(ctx, hash); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("plain store: %v, want not found", err)
+	}
+}
+
+// TestSessionCacheFollowsOtherProcesses: sign-out, a deactivated user and a user
+// changed by hand in psql, each made by another process, reach the caching process.
+func TestSessionCacheFollowsOtherProcesses(t *testing.T) {
+	other, cached := store.New(testutil.DB(t)), cachingStore(t)
+	ctx := context.Background()
+	tn := newTenant(t, other)
+	read := func(hash string) (store.User, error) {
+		_, u, err := cached.GetSessionUser(ctx, hash)
+		return u, err
+	}
+
+	signedOut := sessionFor(t, other, tn)
+	if _, err := read(signedOut); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.DeleteSession(ctx, signedOut); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "signed-out session still accepted", func() bool {
+		_, err := read(signedOut)
+		return errors.Is(err, store.ErrNotFound)
+	})
+
+	hash := sessionFor(t, other, tn)
+	if u, err := read(hash); err != nil || u.LastName != "Owner" {
+		t.Fatalf("read: %v %+v", err, u)
+	}
+	if _, err := testutil.DB(t).ExecContext(ctx, `UPDATE users SET last_name = 'Renamed' WHERE id = $1`, tn.owner.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "change made in psql not seen", func() bool {
+		u, err := read(hash)
+		return err == nil && u.LastName == "Renamed"
+	})
+
+	if _, err := other.UpdateUser(ctx, tn.account.ID, tn.owner.ID, store.UserUpdate{FirstName: "Olive", LastName: "Renamed",
+		Email: tn.owner.Email, Role: tn.owner.Role, Active: false}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "deactivated user still active", func() bool {
+		u, err := read(hash)
+		return err == nil && !u.Active
+	})
+}
+
+// TestSessionCacheOwnWritesAtOnce: a process sees its own sign-out before the call
+// returns, without waiting for the notification.
+func TestSessionCacheOwnWritesAtOnce(t *testing.T) {
+	s := cachingStore(t)
+	ctx := context.Background()
+	tn := newTenant(t, s)
+	for range 20 {
+		hash := sessionFor(t, s, tn)
+		if _, _, err := s.GetSessionUser(ctx, hash); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteSession(ctx, hash); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.GetSessionUser(ctx, hash); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("own sign-out not seen at once: %v", err)
+		}
+	}
+}
+
+// TestSessionCacheAfterListenerLoss: notifications sent while the listening connection
+// is down are lost, so when it is back the cache must start empty; a change made in
+// the gap is then seen.
+func TestSessionCacheAfterListenerLoss(t *testing.T) {
+	other, cached := store.New(testutil.DB(t)), cachingStore(t)
+	ctx := context.Background()
+	tn := newTenant(t, other)
+	hash := sessionFor(t, other, tn)
+	if _, _, err := cached.GetSessionUser(ctx, hash); err != nil {
+		t.Fatal(err)
+	}
+	db := testutil.DB(t)
+	listener := func() (pid int) {
+		_ = db.GetContext(ctx, &pid, `SELECT coalesce(max(pid), 0) FROM pg_stat_activity
+			WHERE datname = current_database() AND application_name = 'hoursync session cache'`)
+		return pid
+	}
+	old := listener()
+	if old == 0 {
+		t.Fatal("no listening connection in pg_stat_activity")
+	}
+	// Kill the listening connection and commit a change right after, in one
+	// transaction, so the change's notification goes out before the listener has
+	// reconnected (it waits at least 100 ms) and is lost.
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_terminate_backend($1)`, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET first_name = 'Changed' WHERE id = $1`, tn.owner.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "listener not back", func() bool { p := listener(); return p != 0 && p != old })
+	eventually(t, "change made while the listener was down not seen", func() bool {
+		_, u, err := cached.GetSessionUser(ctx, hash)
+		return err == nil && u.FirstName == "Changed"
+	})
+}
