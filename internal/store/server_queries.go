@@ -170,4 +170,3 @@ func (s *Store) CheckTimeCardRefs(ctx context.Context, accountID, userID, custom
 	}
 	return r, nil
 }
-

@@ -199,4 +199,3 @@ func (c *sessionCache) put(idHash string, gen uint64, e cachedSession) {
 	}
 	c.entries[idHash] = e
 }
-

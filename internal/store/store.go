@@ -91,8 +91,8 @@ func mapError(err error) error {
 
 // Store holds the database pool. Its methods are safe for concurrent use.
 type Store struct {
-	db    *sqlx.DB
-	now   func() time.Time
+	db       *sqlx.DB
+	now      func() time.Time
 	cards    cardBatcher
 	sessions sessionCache
 }
