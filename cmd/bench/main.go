@@ -12,7 +12,9 @@
 //     states, history) vs the same 30 TimeActivity creates in one direct batch call —
 //     the cost of durability.
 //   - api: closed-loop time-card POSTs at 50 concurrent clients vs pgbench -c 50 -j 2
-//     inserting a time-card-shaped row (goal ≥ 0.5).
+//     inserting a time-card-shaped row (goal ≥ 0.5); then POSTs at a fixed arrival
+//     rate of half the API's measured throughput, with their p50 and p99 latency
+//     (goal p99 < 20 ms).
 package main
 
 import (
@@ -74,10 +76,12 @@ func repoRoot() (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op`)
+var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+(.*)$`)
+var benchMetric = regexp.MustCompile(`([\d.]+) (\S+)`)
 
-// goBench runs `go test -bench` and returns ns/op by benchmark name.
-func goBench(root string, env []string, pkg, pattern, benchtime string) (map[string]float64, error) {
+// goBench runs `go test -bench` and returns each benchmark's metrics by unit ("ns/op",
+// and whatever b.ReportMetric added).
+func goBench(root string, env []string, pkg, pattern, benchtime string) (map[string]map[string]float64, error) {
 	cmd := exec.Command("go", "test", "-run", "^$", "-bench", pattern, "-benchtime", benchtime, "-count", "1", pkg)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), env...)
@@ -87,13 +91,19 @@ func goBench(root string, env []string, pkg, pattern, benchtime string) (map[str
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("go test -bench %s %s: %w\n%s", pattern, pkg, err, out.String())
 	}
-	res := map[string]float64{}
+	res := map[string]map[string]float64{}
 	sc := bufio.NewScanner(&out)
 	for sc.Scan() {
-		if m := benchLine.FindStringSubmatch(sc.Text()); m != nil {
-			v, _ := strconv.ParseFloat(m[3], 64)
-			res[m[1]] = v
+		m := benchLine.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
 		}
+		metrics := map[string]float64{}
+		for _, mm := range benchMetric.FindAllStringSubmatch(m[3], -1) {
+			v, _ := strconv.ParseFloat(mm[1], 64)
+			metrics[mm[2]] = v
+		}
+		res[m[1]] = metrics
 	}
 	return res, nil
 }
@@ -103,7 +113,7 @@ func emulator(root string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	emu, bare := r["BenchmarkEmulatorRead"], r["BenchmarkBareJSONHandler"]
+	emu, bare := r["BenchmarkEmulatorRead"]["ns/op"], r["BenchmarkBareJSONHandler"]["ns/op"]
 	if emu == 0 || bare == 0 {
 		return "", fmt.Errorf("missing results: %v", r)
 	}
@@ -161,7 +171,7 @@ func syncScenario(root string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	wf, direct := r["BenchmarkSync30CardsThroughTemporal"], r["BenchmarkDirectBatch30TimeActivities"]
+	wf, direct := r["BenchmarkSync30CardsThroughTemporal"]["ns/op"], r["BenchmarkDirectBatch30TimeActivities"]["ns/op"]
 	if wf == 0 || direct == 0 {
 		return "", fmt.Errorf("missing results: %v", r)
 	}
@@ -176,7 +186,7 @@ func api(root string, seconds int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	post := r["BenchmarkCreateTimeCard"]
+	post := r["BenchmarkCreateTimeCard"]["ns/op"]
 	if post == 0 {
 		return "", fmt.Errorf("missing results: %v", r)
 	}
@@ -184,8 +194,17 @@ func api(root string, seconds int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("| time-card POSTs, 50 clients (goal ≥ 0.5) | %.0f req/s | %.0f tx/s (pgbench -c 50 -j 2 INSERT) | %.2f |",
-		1e9/post, tps, (1e9/post)/tps), nil
+	r, err = goBench(root, nil, "./server/", "TimeCardLatencyAtHalfThroughput", "1x")
+	if err != nil {
+		return "", err
+	}
+	lat := r["BenchmarkTimeCardLatencyAtHalfThroughput"]
+	if lat["p99-ms"] == 0 {
+		return "", fmt.Errorf("missing latency results: %v", r)
+	}
+	return fmt.Sprintf("| time-card POSTs, 50 clients (goal ≥ 0.5) | %.0f req/s | %.0f tx/s (pgbench -c 50 -j 2 INSERT) | %.2f |\n"+
+		"| time-card POST latency, open loop at half the API's throughput (goal p99 < 20 ms) | p99 %.1f ms, p50 %.1f ms at %.0f req/s | %.0f req/s closed loop, same run | — |",
+		1e9/post, tps, (1e9/post)/tps, lat["p99-ms"], lat["p50-ms"], lat["offered-req/s"], lat["closed-loop-req/s"]), nil
 }
 
 // pgbenchInsert measures PostgreSQL alone: 50 clients inserting a time-card-shaped row.

@@ -64,7 +64,9 @@ func (s *Store) importObject(ctx context.Context, t importTarget, accountID int6
 		case err == nil:
 			id = link.ObjectID
 			var version int64
-			if err := tx.GetContext(ctx, &version, `SELECT version FROM `+t.table+` WHERE account_id = $1 AND id = $2 FOR UPDATE`, accountID, id); err != nil {
+			// NO KEY: an import never changes keys, so time cards being recorded for
+			// this customer or service (whose foreign keys take KEY SHARE) do not wait.
+			if err := tx.GetContext(ctx, &version, `SELECT version FROM `+t.table+` WHERE account_id = $1 AND id = $2 FOR NO KEY UPDATE`, accountID, id); err != nil {
 				return fmt.Errorf("store: import %s: %w", t.objectType, mapError(err))
 			}
 			if version > link.SyncedVersion {
@@ -91,7 +93,7 @@ func (s *Store) importObject(ctx context.Context, t importTarget, accountID int6
 			Version int64 `db:"version"`
 		}{}
 		err = tx.GetContext(ctx, &row, `SELECT id, version FROM `+t.table+` WHERE account_id = $1
-			AND lower(btrim(`+t.nameColumn+`)) = lower(btrim($2)) FOR UPDATE`, accountID, name)
+			AND lower(btrim(`+t.nameColumn+`)) = lower(btrim($2)) FOR NO KEY UPDATE`, accountID, name)
 		switch {
 		case err == nil:
 			id, version, outcome = row.ID, row.Version, ImportLinked

@@ -20,8 +20,10 @@ import (
 const (
 	maxCardBatch = 128
 	// maxCardStatements bounds the statements in flight, which is what makes the
-	// queue (and so the batches) form under load.
-	maxCardStatements = 4
+	// queue (and so the batches) form under load. Measured at 50 clients in one
+	// session: 1 slot 13.9k req/s, 2 slots 12.4k, 4 slots 9.8k, 8 slots 7.9k. Two keep
+	// cards flowing while one statement waits on a lock.
+	maxCardStatements = 2
 	// cardStatementTimeout bounds one statement. It does not follow any one caller's
 	// context: a batch serves many.
 	cardStatementTimeout = 15 * time.Second
