@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
 
@@ -35,6 +36,34 @@ const insertedCardColumns = `t.id, t.account_id, t.user_id, t.customer_id, t.ser
 	to_char(t.start_time, 'HH24:MI') AS start_time, to_char(t.end_time, 'HH24:MI') AS end_time, t.billable, t.rate_cents,
 	t.notes, t.invoice_id, t.deleted_at, t.version, t.created_at, t.updated_at, 'never' AS sync_status, '' AS sync_message`
 
+// createTimeCardRowSQL inserts one card; no row comes back when the service is unknown.
+const createTimeCardRowSQL = `WITH svc AS (SELECT rate_cents FROM services WHERE account_id = $1 AND id = $4),
+		t AS (INSERT INTO time_cards (account_id, user_id, customer_id, service_id, work_date, minutes, start_time, end_time,
+			billable, rate_cents, notes)
+			SELECT $1, $2, $3, $4, $5, $6, $7::time, $8::time, $9, CASE WHEN $10::bigint < 0 THEN svc.rate_cents ELSE $10::bigint END, $11
+			FROM svc RETURNING *)
+		SELECT ` + insertedCardColumns + ` FROM t`
+
+// createTimeCardRowsSQL inserts the rows whose references exist in their own account.
+// Ids are drawn up front so each inserted row can be matched to its request; nextval
+// makes r volatile, so PostgreSQL evaluates it once per row.
+const createTimeCardRowsSQL = `WITH r AS (
+			SELECT nextval('time_cards_id_seq') AS id, r.*
+			FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::date[], $6::int[], $7::text[], $8::text[],
+				$9::bool[], $10::bigint[], $11::text[]) WITH ORDINALITY
+				AS r(account_id, user_id, customer_id, service_id, work_date, minutes, start_time, end_time, billable, rate_cents, notes, ord)),
+		c AS (
+			SELECT r.*, s.rate_cents AS service_rate FROM r
+			JOIN services s ON s.account_id = r.account_id AND s.id = r.service_id
+			WHERE EXISTS (SELECT 1 FROM users u WHERE u.account_id = r.account_id AND u.id = r.user_id)
+				AND EXISTS (SELECT 1 FROM customers k WHERE k.account_id = r.account_id AND k.id = r.customer_id)),
+		t AS (INSERT INTO time_cards (id, account_id, user_id, customer_id, service_id, work_date, minutes, start_time, end_time,
+				billable, rate_cents, notes)
+			SELECT id, account_id, user_id, customer_id, service_id, work_date, minutes, NULLIF(trim(start_time), '')::time,
+				NULLIF(trim(end_time), '')::time, billable, CASE WHEN rate_cents < 0 THEN service_rate ELSE rate_cents END, notes
+			FROM c ORDER BY ord RETURNING *)
+		SELECT c.ord, ` + insertedCardColumns + ` FROM t JOIN c ON c.id = t.id`
+
 // CreateTimeCard records a card. A negative in.RateCents takes the service's rate.
 // An unknown user, customer or service of the account is a *ReferenceError naming the
 // field. Concurrent calls share statements (see maxCardBatch).
@@ -46,14 +75,11 @@ func (s *Store) CreateTimeCard(ctx context.Context, accountID int64, in TimeCard
 // same statement, and the foreign keys check user and customer.
 func (s *Store) createTimeCardRow(ctx context.Context, accountID int64, in TimeCardInput) (TimeCard, error) {
 	var c TimeCard
-	err := s.db.GetContext(ctx, &c, `WITH svc AS (SELECT rate_cents FROM services WHERE account_id = $1 AND id = $4),
-		t AS (INSERT INTO time_cards (account_id, user_id, customer_id, service_id, work_date, minutes, start_time, end_time,
-			billable, rate_cents, notes)
-			SELECT $1, $2, $3, $4, $5, $6, $7::time, $8::time, $9, CASE WHEN $10::bigint < 0 THEN svc.rate_cents ELSE $10::bigint END, $11
-			FROM svc RETURNING *)
-		SELECT `+insertedCardColumns+` FROM t`,
-		accountID, in.UserID, in.CustomerID, in.ServiceID, in.WorkDate.Format(time.DateOnly), in.Minutes,
-		nullTime(in.StartTime), nullTime(in.EndTime), in.Billable, in.RateCents, in.Notes)
+	stmt, err := s.cards.prepared(ctx, &s.cards.rowStmt, createTimeCardRowSQL)
+	if err == nil {
+		err = stmt.GetContext(ctx, &c, accountID, in.UserID, in.CustomerID, in.ServiceID, in.WorkDate.Format(time.DateOnly), in.Minutes,
+			nullTime(in.StartTime), nullTime(in.EndTime), in.Billable, in.RateCents, in.Notes)
+	}
 	if err != nil {
 		err = mapError(err)
 		if errors.Is(err, ErrNotFound) {
@@ -81,29 +107,15 @@ func (s *Store) createTimeCardRows(ctx context.Context, ins []cardRequest) (map[
 		dates[i], minutes[i], starts[i], ends[i] = r.in.WorkDate.Format(time.DateOnly), int64(r.in.Minutes), r.in.StartTime, r.in.EndTime
 		billable[i], rates[i], notes[i] = r.in.Billable, r.in.RateCents, r.in.Notes
 	}
-	// Ids are drawn up front so each inserted row can be matched to its request;
-	// nextval makes r volatile, so PostgreSQL evaluates it once.
 	var rows []struct {
 		Ord int `db:"ord"`
 		TimeCard
 	}
-	err := s.db.SelectContext(ctx, &rows, `WITH r AS (
-			SELECT nextval('time_cards_id_seq') AS id, r.*
-			FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::date[], $6::int[], $7::text[], $8::text[],
-				$9::bool[], $10::bigint[], $11::text[]) WITH ORDINALITY
-				AS r(account_id, user_id, customer_id, service_id, work_date, minutes, start_time, end_time, billable, rate_cents, notes, ord)),
-		c AS (
-			SELECT r.*, s.rate_cents AS service_rate FROM r
-			JOIN services s ON s.account_id = r.account_id AND s.id = r.service_id
-			WHERE EXISTS (SELECT 1 FROM users u WHERE u.account_id = r.account_id AND u.id = r.user_id)
-				AND EXISTS (SELECT 1 FROM customers k WHERE k.account_id = r.account_id AND k.id = r.customer_id)),
-		t AS (INSERT INTO time_cards (id, account_id, user_id, customer_id, service_id, work_date, minutes, start_time, end_time,
-				billable, rate_cents, notes)
-			SELECT id, account_id, user_id, customer_id, service_id, work_date, minutes, NULLIF(trim(start_time), '')::time,
-				NULLIF(trim(end_time), '')::time, billable, CASE WHEN rate_cents < 0 THEN service_rate ELSE rate_cents END, notes
-			FROM c ORDER BY ord RETURNING *)
-		SELECT c.ord, `+insertedCardColumns+` FROM t JOIN c ON c.id = t.id`,
-		pq.Array(accounts), pq.Array(users), pq.Array(customers), pq.Array(services), pq.Array(dates), pq.Array(minutes),
+	stmt, err := s.cards.prepared(ctx, &s.cards.rowsStmt, createTimeCardRowsSQL)
+	if err != nil {
+		return nil, fmt.Errorf("store: create time cards: %w", err)
+	}
+	err = stmt.SelectContext(ctx, &rows, pq.Array(accounts), pq.Array(users), pq.Array(customers), pq.Array(services), pq.Array(dates), pq.Array(minutes),
 		pq.Array(starts), pq.Array(ends), pq.Array(billable), pq.Array(rates), pq.Array(notes))
 	if err != nil {
 		return nil, fmt.Errorf("store: create time cards: %w", err) // unmapped: run tells PostgreSQL's refusals apart
@@ -121,6 +133,25 @@ type cardBatcher struct {
 	mu      sync.Mutex
 	queue   []*cardRequest
 	running int // statements in flight, at most maxCardStatements
+
+	stmtMu   sync.Mutex
+	rowStmt  *sqlx.Stmt // createTimeCardRowSQL
+	rowsStmt *sqlx.Stmt // createTimeCardRowsSQL
+}
+
+// prepared returns the statement, preparing it on first use: a batch's plan is then
+// made once per connection rather than once per batch.
+func (b *cardBatcher) prepared(ctx context.Context, stmt **sqlx.Stmt, query string) (*sqlx.Stmt, error) {
+	b.stmtMu.Lock()
+	defer b.stmtMu.Unlock()
+	if *stmt == nil {
+		st, err := b.s.db.PreparexContext(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		*stmt = st
+	}
+	return *stmt, nil
 }
 
 // cardRequest is one CreateTimeCard call.
