@@ -55,6 +55,12 @@ type cachedSession struct {
 // closes it. Without it, every GetSessionUser reads the database.
 func (s *Store) CacheSessions(ctx context.Context, databaseURL string, log *slog.Logger) (stop func(), err error) {
 	c := &s.sessions
+	c.mu.RLock()
+	on := c.on
+	c.mu.RUnlock()
+	if on {
+		return nil, fmt.Errorf("store: sessions are cached already")
+	}
 	l := pq.NewListener(withURLDefault(databaseURL, "application_name", listenerAppName), 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
 		switch ev {
 		case pq.ListenerEventReconnected:
