@@ -122,17 +122,15 @@ func (s *Server) authenticate(c *gin.Context) {
 			s.fail(c, &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "send a personal API token as Authorization: Bearer hs_..."})
 			return
 		}
-		tok, err := s.store.UseAPIToken(ctx, hashToken(strings.TrimSpace(raw)))
+		_, u, err := s.store.UseAPIToken(ctx, hashToken(strings.TrimSpace(raw)))
+		if err == nil && !u.Active {
+			err = store.ErrNotFound
+		}
 		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				err = &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "this API token is not valid"}
 			}
 			s.fail(c, err)
-			return
-		}
-		u, err := s.store.GetUser(ctx, tok.AccountID, tok.UserID)
-		if err != nil || !u.Active {
-			s.fail(c, &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "this API token is not valid"})
 			return
 		}
 		c.Set(ctxAuth, authInfo{AccountID: u.AccountID, User: u})

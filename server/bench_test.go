@@ -32,6 +32,25 @@ func BenchmarkCreateTimeCard(b *testing.B) {
 	closedLoop(b, post, func() bool { return next.Add(1) <= int64(b.N) })
 }
 
+// BenchmarkCreateTimeCardWithAPIToken is BenchmarkCreateTimeCard for a script: every
+// request carries the same personal API token instead of a session cookie.
+//
+//	go test ./server -run '^$' -bench 'CreateTimeCardWithAPIToken' -benchtime 20s
+func BenchmarkCreateTimeCardWithAPIToken(b *testing.B) {
+	e := newEnv(b, logToDevNull(b))
+	owner := e.signUp()
+	f := owner.fixtures()
+	var created createdTokenJSON
+	owner.call("POST", "/api/v1/api-tokens", map[string]any{"name": "bench"}, http.StatusCreated, &created)
+	script := e.newClient()
+	script.token = created.Token
+	body, _ := json.Marshal(map[string]any{"customer_id": f.Customer.ID, "service_id": f.Service.ID, "date": "2026-03-02", "minutes": 45, "notes": "benchmark"})
+	post := newPoster(e, script, body)
+	var next atomic.Int64
+	b.ResetTimer()
+	closedLoop(b, post, func() bool { return next.Add(1) <= int64(b.N) })
+}
+
 // closedLoop runs 50 clients, each posting again as soon as its answer arrives, while
 // more says so, and returns how many posts were answered.
 func closedLoop(b *testing.B, post func() error, more func() bool) int64 {
@@ -67,7 +86,7 @@ func logToDevNull(b *testing.B) envOption {
 }
 
 // newPoster returns a function that POSTs body as a new time card with owner's session
-// and fails unless the card is created. Its client keeps up to 500 idle connections,
+// (or API token, when owner has one) and fails unless the card is created. Its client keeps up to 500 idle connections,
 // and it drains each answer, so connections are reused rather than redialled.
 func newPoster(e *testEnv, owner *client, body []byte) func() error {
 	cookies := owner.http.Jar.Cookies(mustURL(e.srv.URL))
@@ -75,9 +94,13 @@ func newPoster(e *testEnv, owner *client, body []byte) func() error {
 	return func() error {
 		req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/time-cards", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(headerCSRF, owner.csrf)
-		for _, c := range cookies {
-			req.AddCookie(c)
+		if owner.token != "" {
+			req.Header.Set("Authorization", "Bearer "+owner.token)
+		} else {
+			req.Header.Set(headerCSRF, owner.csrf)
+			for _, c := range cookies {
+				req.AddCookie(c)
+			}
 		}
 		resp, err := hc.Do(req)
 		if err != nil {

@@ -60,7 +60,7 @@ func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	t.Helper()
 	db := testutil.DB(t)
 	st := store.New(db)
-	stopCache, err := st.CacheSessions(context.Background(), testutil.DatabaseURL(t), slog.New(slog.NewTextHandler(testLogOut(), nil)))
+	stopCache, err := st.CacheCredentials(context.Background(), testutil.DatabaseURL(t), slog.New(slog.NewTextHandler(testLogOut(), nil)))
 	if err != nil {
 		t.Fatalf("cache sessions: %v", err)
 	}

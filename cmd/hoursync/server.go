@@ -26,9 +26,9 @@ func runServer(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 		return err
 	}
 	defer a.Close()
-	// Sessions are read from memory, kept exact by notifications on one more
-	// connection (store.CacheSessions).
-	stopCache, err := a.Store.CacheSessions(ctx, cfg.DatabaseURL, logger)
+	// Sessions and API tokens are read from memory, kept exact by notifications on one more
+	// connection (store.CacheCredentials).
+	stopCache, err := a.Store.CacheCredentials(ctx, cfg.DatabaseURL, logger)
 	if err != nil {
 		return err
 	}

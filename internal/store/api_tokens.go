@@ -32,16 +32,42 @@ func (s *Store) CreateAPIToken(ctx context.Context, accountID, userID int64, nam
 	return t, nil
 }
 
-// UseAPIToken finds the token with this hash and records that it was used. Like a
-// session cookie, a Bearer token arrives before the account is known.
-func (s *Store) UseAPIToken(ctx context.Context, tokenHash string) (APIToken, error) {
-	var t APIToken
-	err := s.db.GetContext(ctx, &t, `UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1
-		RETURNING `+apiTokenColumns, tokenHash)
-	if err != nil {
-		return APIToken{}, fmt.Errorf("store: use api token: %w", mapError(err))
+// apiTokenTouch is how stale last_used_at may get: a script's requests then write to
+// its token's row about once a minute, rather than queue on the row's lock with every
+// request.
+const (
+	apiTokenTouch      = "1 minute"
+	apiTokenTouchEvery = time.Minute
+)
+
+// UseAPIToken finds the token with this hash and its user in one round trip (or from
+// memory once CacheCredentials runs), and records that it was used. Like a session cookie, a Bearer token arrives before the
+// account is known.
+func (s *Store) UseAPIToken(ctx context.Context, tokenHash string) (APIToken, User, error) {
+	now := s.now()
+	e, gen, ok := s.credentials.get(tokenKey(tokenHash), now)
+	if ok && e.token.LastUsedAt.Valid && now.Sub(e.token.LastUsedAt.Time) < apiTokenTouchEvery {
+		return e.token, e.user, nil
 	}
-	return t, nil
+	var row struct {
+		Token APIToken `db:"t"`
+		User  User     `db:"u"`
+	}
+	err := s.db.GetContext(ctx, &row, `WITH touched AS (
+			UPDATE api_tokens SET last_used_at = now()
+			WHERE token_hash = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '`+apiTokenTouch+`')
+			RETURNING id, last_used_at)
+		SELECT t.id AS "t.id", t.account_id AS "t.account_id", t.user_id AS "t.user_id", t.name AS "t.name",
+			t.created_at AS "t.created_at", coalesce(touched.last_used_at, t.last_used_at) AS "t.last_used_at", `+
+		prefixColumns("u", userColumns)+`
+		FROM api_tokens t JOIN users u ON u.account_id = t.account_id AND u.id = t.user_id
+		LEFT JOIN touched ON touched.id = t.id
+		WHERE t.token_hash = $1`, tokenHash)
+	if err != nil {
+		return APIToken{}, User{}, fmt.Errorf("store: use api token: %w", mapError(err))
+	}
+	s.credentials.put(tokenKey(tokenHash), gen, cachedCredential{token: row.Token, user: row.User, loaded: now})
+	return row.Token, row.User, nil
 }
 
 // ListAPITokens lists the user's tokens, newest first.
@@ -57,9 +83,12 @@ func (s *Store) ListAPITokens(ctx context.Context, accountID, userID int64) ([]A
 
 // DeleteAPIToken revokes one of the user's tokens.
 func (s *Store) DeleteAPIToken(ctx context.Context, accountID, userID, id int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM api_tokens WHERE account_id = $1 AND user_id = $2 AND id = $3`, accountID, userID, id)
+	var hash string
+	err := s.db.GetContext(ctx, &hash, `DELETE FROM api_tokens WHERE account_id = $1 AND user_id = $2 AND id = $3
+		RETURNING token_hash`, accountID, userID, id)
 	if err != nil {
 		return fmt.Errorf("store: delete api token: %w", mapError(err))
 	}
-	return expectOne(res, "store: delete api token")
+	s.credentials.forgetKey(tokenKey(hash))
+	return nil
 }

@@ -51,7 +51,7 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash, passwordHash strin
 		return nil
 	})
 	if err == nil {
-		s.sessions.forgetUser(user.ID)
+		s.credentials.forgetUser(user.ID)
 	}
 	return user, err
 }

@@ -116,11 +116,11 @@ func (s *Store) FindAccountByRealm(ctx context.Context, realmID string) (int64, 
 }
 
 // GetSessionUser returns the unexpired session with this hash and its user in one
-// round trip, or from memory once CacheSessions runs: every signed-in request starts
+// round trip, or from memory once CacheCredentials runs: every signed-in request starts
 // with it.
 func (s *Store) GetSessionUser(ctx context.Context, idHash string) (Session, User, error) {
 	now := s.now()
-	e, gen, ok := s.sessions.get(idHash, now)
+	e, gen, ok := s.credentials.get(sessionKey(idHash), now)
 	if ok {
 		return e.sess, e.user, nil
 	}
@@ -136,7 +136,7 @@ func (s *Store) GetSessionUser(ctx context.Context, idHash string) (Session, Use
 	if err := s.db.GetContext(ctx, &row, q, idHash); err != nil {
 		return Session{}, User{}, fmt.Errorf("store: get session user: %w", mapError(err))
 	}
-	s.sessions.put(idHash, gen, cachedSession{sess: row.Session, user: row.User, loaded: now})
+	s.credentials.put(sessionKey(idHash), gen, cachedCredential{sess: row.Session, user: row.User, loaded: now})
 	return row.Session, row.User, nil
 }
 

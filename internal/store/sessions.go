@@ -48,7 +48,7 @@ func (s *Store) TouchSession(ctx context.Context, idHash string, expiresAt time.
 	if err != nil {
 		return fmt.Errorf("store: touch session: %w", mapError(err))
 	}
-	s.sessions.forgetSession(idHash)
+	s.credentials.forgetKey(sessionKey(idHash))
 	return nil
 }
 
@@ -57,7 +57,7 @@ func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id = $1`, idHash); err != nil {
 		return fmt.Errorf("store: delete session: %w", mapError(err))
 	}
-	s.sessions.forgetSession(idHash)
+	s.credentials.forgetKey(sessionKey(idHash))
 	return nil
 }
 
@@ -66,7 +66,7 @@ func (s *Store) DeleteUserSessions(ctx context.Context, accountID, userID int64)
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE account_id = $1 AND user_id = $2`, accountID, userID); err != nil {
 		return fmt.Errorf("store: delete user sessions: %w", mapError(err))
 	}
-	s.sessions.forgetUser(userID)
+	s.credentials.forgetUser(userID)
 	return nil
 }
 

@@ -171,9 +171,21 @@ func TestAPITokensAndOutbox(t *testing.T) {
 	if err != nil || tok.Name != "script" {
 		t.Fatalf("create: %+v %v", tok, err)
 	}
-	used, err := s.UseAPIToken(ctx, hash)
-	if err != nil || used.ID != tok.ID || !used.LastUsedAt.Valid {
-		t.Fatalf("use: %+v %v", used, err)
+	used, user, err := s.UseAPIToken(ctx, hash)
+	if err != nil || used.ID != tok.ID || !used.LastUsedAt.Valid || user.ID != u.ID || user.AccountID != a.ID {
+		t.Fatalf("use: %+v %+v %v", used, user, err)
+	}
+	// Used again within the minute: last_used_at is not rewritten.
+	again, _, err := s.UseAPIToken(ctx, hash)
+	if err != nil || !again.LastUsedAt.Time.Equal(used.LastUsedAt.Time) {
+		t.Fatalf("second use: %+v %v (first %v)", again, err, used.LastUsedAt.Time)
+	}
+	if _, err := s.DB().ExecContext(ctx, `UPDATE api_tokens SET last_used_at = now() - interval '2 minutes' WHERE token_hash = $1`, hash); err != nil {
+		t.Fatal(err)
+	}
+	later, _, err := s.UseAPIToken(ctx, hash)
+	if err != nil || !later.LastUsedAt.Time.After(used.LastUsedAt.Time.Add(-time.Second)) || later.LastUsedAt.Time.Before(time.Now().Add(-time.Minute)) {
+		t.Fatalf("use after two idle minutes did not record it: %+v %v", later, err)
 	}
 	other, otherOwner := newFirm(t, s)
 	if err := s.DeleteAPIToken(ctx, other.ID, otherOwner.ID, tok.ID); !errors.Is(err, store.ErrNotFound) {
@@ -182,7 +194,7 @@ func TestAPITokensAndOutbox(t *testing.T) {
 	if err := s.DeleteAPIToken(ctx, a.ID, u.ID, tok.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.UseAPIToken(ctx, hash); !errors.Is(err, store.ErrNotFound) {
+	if _, _, err := s.UseAPIToken(ctx, hash); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("revoked token still works: %v", err)
 	}
 

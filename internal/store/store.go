@@ -91,10 +91,10 @@ func mapError(err error) error {
 
 // Store holds the database pool. Its methods are safe for concurrent use.
 type Store struct {
-	db       *sqlx.DB
-	now      func() time.Time
-	cards    cardBatcher
-	sessions sessionCache
+	db          *sqlx.DB
+	now         func() time.Time
+	cards       cardBatcher
+	credentials credentialCache
 }
 
 // New returns a Store over db.

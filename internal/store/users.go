@@ -131,7 +131,7 @@ func (s *Store) UpdateUser(ctx context.Context, accountID, userID int64, in User
 	if err != nil {
 		return User{}, fmt.Errorf("store: update user: %w", mapError(err))
 	}
-	s.sessions.forgetUser(userID)
+	s.credentials.forgetUser(userID)
 	return u, nil
 }
 
@@ -142,7 +142,7 @@ func (s *Store) SetPassword(ctx context.Context, accountID, userID int64, hash s
 	if err != nil {
 		return fmt.Errorf("store: set password: %w", mapError(err))
 	}
-	s.sessions.forgetUser(userID)
+	s.credentials.forgetUser(userID)
 	return expectOne(res, "store: set password")
 }
 
@@ -153,7 +153,7 @@ func (s *Store) SetIntuitSub(ctx context.Context, accountID, userID int64, sub s
 	if err != nil {
 		return fmt.Errorf("store: set intuit subject: %w", mapError(err))
 	}
-	s.sessions.forgetUser(userID)
+	s.credentials.forgetUser(userID)
 	return expectOne(res, "store: set intuit subject")
 }
 

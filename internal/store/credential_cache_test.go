@@ -16,7 +16,7 @@ import (
 func cachingStore(t *testing.T) *store.Store {
 	t.Helper()
 	s := store.New(testutil.DB(t))
-	stop, err := s.CacheSessions(context.Background(), testutil.DatabaseURL(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	stop, err := s.CacheCredentials(context.Background(), testutil.DatabaseURL(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatalf("cache sessions: %v", err)
 	}
@@ -155,7 +155,7 @@ func TestSessionCacheAfterListenerLoss(t *testing.T) {
 	db := testutil.DB(t)
 	listener := func() (pid int) {
 		_ = db.GetContext(ctx, &pid, `SELECT coalesce(max(pid), 0) FROM pg_stat_activity
-			WHERE datname = current_database() AND application_name = 'hoursync session cache'`)
+			WHERE datname = current_database() AND application_name = 'hoursync credential cache'`)
 		return pid
 	}
 	old := listener()
@@ -183,4 +183,74 @@ func TestSessionCacheAfterListenerLoss(t *testing.T) {
 		_, u, err := cached.GetSessionUser(ctx, hash)
 		return err == nil && u.FirstName == "Changed"
 	})
+}
+
+// TestTokenCacheFollowsRevocations: an API token is served from memory, and revoking it
+// in another process, by hand in psql or in this process reaches the caching process.
+func TestTokenCacheFollowsRevocations(t *testing.T) {
+	other, cached := store.New(testutil.DB(t)), cachingStore(t)
+	ctx := context.Background()
+	tn := newTenant(t, other)
+	// quiet runs SQL that no trigger announces (replication role "replica").
+	db := testutil.DB(t)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SET session_replication_role = replica`); err != nil {
+		t.Fatal(err)
+	}
+	quiet := func(query string, args ...any) {
+		t.Helper()
+		if _, err := conn.ExecContext(ctx, query, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// newToken creates a token in s and has cached hold it in memory. It was "used"
+	// just now, so using it records nothing and no notification is on its way.
+	newToken := func(s *store.Store) (store.APIToken, string) {
+		hash := "token-" + testutil.RandomHex(8)
+		tok, err := s.CreateAPIToken(ctx, tn.account.ID, tn.owner.ID, "script", hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		quiet(`UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1`, hash)
+		if _, u, err := cached.UseAPIToken(ctx, hash); err != nil || u.ID != tn.owner.ID {
+			t.Fatalf("use: %v, user %d", err, u.ID)
+		}
+		return tok, hash
+	}
+	revoked := func(hash string) bool {
+		_, _, err := cached.UseAPIToken(ctx, hash)
+		return errors.Is(err, store.ErrNotFound)
+	}
+
+	_, hidden := newToken(other)
+	quiet(`DELETE FROM api_tokens WHERE token_hash = $1`, hidden)
+	if revoked(hidden) {
+		t.Error("token lookup went to the database")
+	}
+
+	tok, hash := newToken(other)
+	if err := other.DeleteAPIToken(ctx, tn.account.ID, tn.owner.ID, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "token revoked in another process still accepted", func() bool { return revoked(hash) })
+
+	_, hash = newToken(other)
+	if _, err := db.ExecContext(ctx, `DELETE FROM api_tokens WHERE token_hash = $1`, hash); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "token deleted in psql still accepted", func() bool { return revoked(hash) })
+
+	for range 10 {
+		tok, hash := newToken(cached)
+		if err := cached.DeleteAPIToken(ctx, tn.account.ID, tn.owner.ID, tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		if !revoked(hash) {
+			t.Fatal("own revocation not seen at once")
+		}
+	}
 }
