@@ -182,12 +182,12 @@ func syncScenario(root string) (string, error) {
 var tpsLine = regexp.MustCompile(`tps = ([\d.]+)`)
 
 func api(root string, seconds int) (string, error) {
-	r, err := goBench(root, nil, "./server/", "CreateTimeCard$", fmt.Sprintf("%ds", seconds))
+	r, err := goBench(root, nil, "./server/", "CreateTimeCard$|CreateTimeCardWithAPIToken", fmt.Sprintf("%ds", seconds))
 	if err != nil {
 		return "", err
 	}
-	post := r["BenchmarkCreateTimeCard"]["ns/op"]
-	if post == 0 {
+	post, script := r["BenchmarkCreateTimeCard"]["ns/op"], r["BenchmarkCreateTimeCardWithAPIToken"]["ns/op"]
+	if post == 0 || script == 0 {
 		return "", fmt.Errorf("missing results: %v", r)
 	}
 	tps, err := pgbenchInsert(seconds)
@@ -203,8 +203,9 @@ func api(root string, seconds int) (string, error) {
 		return "", fmt.Errorf("missing latency results: %v", r)
 	}
 	return fmt.Sprintf("| time-card POSTs, 50 clients (goal ≥ 0.5) | %.0f req/s | %.0f tx/s (pgbench -c 50 -j 2 INSERT) | %.2f |\n"+
+		"| the same from a script: one API token, 50 clients | %.0f req/s | %.0f tx/s, the same pgbench run | %.2f |\n"+
 		"| time-card POST latency, 20 s open loop at half the API's throughput (goal p99 < 20 ms) | p99 %.1f ms (p50 %.1f, p99.9 %.1f, max %.1f) at %.0f req/s | %.0f req/s closed loop, same run | — |",
-		1e9/post, tps, (1e9/post)/tps, lat["p99-ms"], lat["p50-ms"], lat["p99.9-ms"], lat["max-ms"], lat["offered-req/s"], lat["closed-loop-req/s"]), nil
+		1e9/post, tps, (1e9/post)/tps, 1e9/script, tps, (1e9/script)/tps, lat["p99-ms"], lat["p50-ms"], lat["p99.9-ms"], lat["max-ms"], lat["offered-req/s"], lat["closed-loop-req/s"]), nil
 }
 
 // pgbenchInsert measures PostgreSQL alone: 50 clients inserting a time-card-shaped row.
