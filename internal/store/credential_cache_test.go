@@ -24,6 +24,26 @@ func cachingStore(t *testing.T) *store.Store {
 	return s
 }
 
+// quietSQL returns a function running SQL that no trigger announces (replication role
+// "replica"), as a change the caching process cannot know of.
+func quietSQL(t *testing.T) func(query string, args ...any) {
+	t.Helper()
+	conn, err := testutil.DB(t).Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := conn.ExecContext(context.Background(), `SET session_replication_role = replica`); err != nil {
+		t.Fatal(err)
+	}
+	return func(query string, args ...any) {
+		t.Helper()
+		if _, err := conn.ExecContext(context.Background(), query, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // eventually polls cond for up to 5 seconds.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -56,18 +76,7 @@ func TestSessionCacheServesFromMemory(t *testing.T) {
 	if _, u, err := cached.GetSessionUser(ctx, hash); err != nil || u.ID != tn.owner.ID {
 		t.Fatalf("first read: %v, user %d", err, u.ID)
 	}
-	db := testutil.DB(t)
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `SET session_replication_role = replica`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.ExecContext(ctx, `DELETE FROM sessions WHERE id = $1`, hash); err != nil {
-		t.Fatal(err)
-	}
+	quietSQL(t)(`DELETE FROM sessions WHERE id = $1`, hash)
 	if _, _, err := cached.GetSessionUser(ctx, hash); err != nil {
 		t.Errorf("caching process went to the database: %v", err)
 	}
@@ -191,22 +200,7 @@ func TestTokenCacheFollowsRevocations(t *testing.T) {
 	other, cached := store.New(testutil.DB(t)), cachingStore(t)
 	ctx := context.Background()
 	tn := newTenant(t, other)
-	// quiet runs SQL that no trigger announces (replication role "replica").
-	db := testutil.DB(t)
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `SET session_replication_role = replica`); err != nil {
-		t.Fatal(err)
-	}
-	quiet := func(query string, args ...any) {
-		t.Helper()
-		if _, err := conn.ExecContext(ctx, query, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db, quiet := testutil.DB(t), quietSQL(t)
 	// newToken creates a token in s and has cached hold it in memory. It was "used"
 	// just now, so using it records nothing and no notification is on its way.
 	newToken := func(s *store.Store) (store.APIToken, string) {

@@ -227,6 +227,20 @@ func (b *cardBatcher) flush() {
 func (b *cardBatcher) run(batch []*cardRequest) {
 	ctx, cancel := context.WithTimeout(context.Background(), cardStatementTimeout)
 	defer cancel()
+	defer func() {
+		// A panic must not leave callers waiting forever, nor take the process down
+		// from a goroutine no handler recovers: every caller still waiting gets an error.
+		if v := recover(); v != nil {
+			for _, r := range batch {
+				select {
+				case <-r.done:
+				default:
+					r.err = fmt.Errorf("store: create time card: panic: %v", v)
+					close(r.done)
+				}
+			}
+		}
+	}()
 	one := func(r *cardRequest) {
 		r.card, r.err = b.s.createTimeCardRow(ctx, r.accountID, r.in)
 		close(r.done)
