@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -127,6 +128,58 @@ func TestSignInThrottledPerEmail(t *testing.T) {
 	status, _, h := c.do("POST", "/api/v1/signin", map[string]any{"email": owner.me.User.Email, "password": testPassword})
 	if status != http.StatusTooManyRequests || h.Get("Retry-After") == "" {
 		t.Fatalf("status %d, Retry-After %q", status, h.Get("Retry-After"))
+	}
+}
+
+// TestSignInThrottledPerIP: failures from one client IP across many e-mail addresses
+// block that IP, and only it. Behind a trusted proxy the IP is the one it forwards; a
+// client that is not a trusted proxy cannot pick its IP with X-Forwarded-For.
+func TestSignInThrottledPerIP(t *testing.T) {
+	e := newEnv(t, func(d *Deps) {
+		d.Config = testConfig(t, func(env map[string]string) { env["TRUSTED_PROXIES"] = "127.0.0.1/32" })
+	})
+	owner := e.signUp()
+	signIn := func(ip, email, password string) int {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/signin",
+			strings.NewReader(fmt.Sprintf(`{"email":%q,"password":%q}`, email, password)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", ip)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	attacker := "203.0.113.9"
+	for i := range maxIPFailures {
+		if got := signIn(attacker, fmt.Sprintf("guess-%d@example.com", i), "not the password"); got != http.StatusUnauthorized {
+			t.Fatalf("failure %d: status %d", i, got)
+		}
+	}
+	if got := signIn(attacker, owner.me.User.Email, testPassword); got != http.StatusTooManyRequests {
+		t.Fatalf("throttled IP signing in: %d, want 429", got)
+	}
+	if got := signIn("198.51.100.7", owner.me.User.Email, testPassword); got != http.StatusOK {
+		t.Fatalf("another IP signing in: %d, want 200", got)
+	}
+
+	// Without TRUSTED_PROXIES the header is ignored: the failures above were counted
+	// against the forwarded IP, so the connection's own IP is not throttled, and a
+	// forged header does not escape the connection's count either.
+	direct := newEnv(t)
+	other := direct.signUp()
+	req, _ := http.NewRequest("POST", direct.srv.URL+"/api/v1/signin",
+		strings.NewReader(fmt.Sprintf(`{"email":%q,"password":%q}`, other.me.User.Email, testPassword)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", attacker)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("untrusted X-Forwarded-For was believed: %d", resp.StatusCode)
 	}
 }
 

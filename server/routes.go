@@ -16,9 +16,10 @@ func (s *Server) routes() *gin.Engine {
 	// Debug mode only prints route tables and warnings to stdout; logs go through slog.
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	// Client IPs (sign-in throttling, logs) come from the connection, never from
-	// headers a client can forge.
-	_ = r.SetTrustedProxies(nil)
+	// Client IPs (sign-in throttling, logs) come from the connection, or from
+	// X-Forwarded-For only when the connection is from a proxy TRUSTED_PROXIES names:
+	// never from a header any client can forge. config.Load checked the addresses.
+	_ = r.SetTrustedProxies(s.cfg.TrustedProxies)
 	r.HandleMethodNotAllowed = true
 	r.Use(s.observe, gin.CustomRecovery(s.recovered), securityHeaders)
 	r.NoRoute(func(c *gin.Context) { s.fail(c, errNotFound) })

@@ -36,6 +36,9 @@ type Config struct {
 	Env               string
 	HTTPAddr          string
 	PublicURL         string
+	// TrustedProxies are the addresses (IPs or CIDRs) of the reverse proxies in front
+	// of the server, whose X-Forwarded-For names the client; none by default.
+	TrustedProxies []string
 	DatabaseURL       string
 	TemporalAddress   string
 	TemporalNamespace string
@@ -136,6 +139,16 @@ func LoadFrom(lookup func(string) (string, bool)) (*Config, error) {
 
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return nil, &Error{"HTTP_ADDR", fmt.Sprintf("must be host:port, not %q", c.HTTPAddr)}
+	}
+	for _, p := range strings.Split(get("TRUSTED_PROXIES", ""), ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return nil, &Error{"TRUSTED_PROXIES", fmt.Sprintf("%q is neither an IP address nor a CIDR like 10.0.0.0/8", p)}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
 	if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 		return nil, &Error{"METRICS_ADDR", fmt.Sprintf("must be host:port, not %q", c.MetricsAddr)}
@@ -304,7 +317,7 @@ func parseRate(s string) (int, time.Duration, error) {
 // deployment files to be checked against.
 func Variables() []string {
 	return []string{
-		"HOURSYNC_ENV", "HTTP_ADDR", "PUBLIC_URL", "DATABASE_URL",
+		"HOURSYNC_ENV", "HTTP_ADDR", "PUBLIC_URL", "TRUSTED_PROXIES", "DATABASE_URL",
 		"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_TASK_QUEUE", "TEMPORAL_UI_URL",
 		"QBO_API_BASE_URL", "INTUIT_AUTHORIZE_URL", "INTUIT_TOKEN_URL", "INTUIT_REVOKE_URL",
 		"INTUIT_USERINFO_URL", "INTUIT_JWKS_URL", "INTUIT_ISSUER", "INTUIT_CLIENT_ID", "INTUIT_CLIENT_SECRET",

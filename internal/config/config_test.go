@@ -67,6 +67,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"missing verifier outside dev", with(prod, "QBO_WEBHOOK_VERIFIER", "<unset>"), "QBO_WEBHOOK_VERIFIER"},
 		{"unknown env", map[string]string{"HOURSYNC_ENV": "staging"}, "HOURSYNC_ENV"},
 		{"bad addr", map[string]string{"HTTP_ADDR": "8080"}, "HTTP_ADDR"},
+		{"bad proxy", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, proxy.internal"}, "TRUSTED_PROXIES"},
 		{"bad url", map[string]string{"QBO_API_BASE_URL": "ftp://x"}, "QBO_API_BASE_URL"},
 		{"bad limits", map[string]string{"QBO_RATE_LIMITS": "500/min"}, "QBO_RATE_LIMITS"},
 		{"bad smtp", map[string]string{"SMTP_URL": "mail.example.com"}, "SMTP_URL"},
