@@ -34,6 +34,20 @@ func TestOperationalEndpoints(t *testing.T) {
 	if !strings.Contains(body, "hoursync_http_request_duration_seconds_bucket") {
 		t.Fatal("metrics lack latency")
 	}
+	owner := e.signUp()
+	f := owner.fixtures()
+	owner.call("POST", "/api/v1/time-cards", map[string]any{"customer_id": f.Customer.ID, "service_id": f.Service.ID,
+		"date": "2026-03-02", "minutes": 30}, http.StatusCreated, nil)
+	body = string(c.call("GET", "/metrics", nil, http.StatusOK, nil))
+	for _, want := range []string{`hoursync_credential_cache_lookups_total{result="hit"}`, "hoursync_credential_cache_listening 1",
+		"hoursync_time_card_statements_total", "hoursync_time_card_statement_cards_total"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(body, "hoursync_time_card_statements_total 0") || strings.Contains(body, `hoursync_credential_cache_lookups_total{result="hit"} 0`) {
+		t.Errorf("hot-path counters did not move:\n%s", body)
+	}
 	c.fails("GET", "/no/such/page", nil, http.StatusNotFound, "")
 }
 

@@ -133,6 +133,9 @@ func New(d Deps) *Server {
 		s.ready[name] = p
 	}
 	s.metrics = newHTTPMetrics(s.reg)
+	if err := s.store.RegisterMetrics(s.reg); err != nil {
+		s.log.Warn("store metrics not registered", "err", err)
+	}
 	s.templates = parseTemplates()
 	s.engine = s.routes()
 	return s

@@ -33,12 +33,12 @@ const (
 
 // Config is the validated configuration shared by every Hoursync process.
 type Config struct {
-	Env               string
-	HTTPAddr          string
-	PublicURL         string
+	Env       string
+	HTTPAddr  string
+	PublicURL string
 	// TrustedProxies are the addresses (IPs or CIDRs) of the reverse proxies in front
 	// of the server, whose X-Forwarded-For names the client; none by default.
-	TrustedProxies []string
+	TrustedProxies    []string
 	DatabaseURL       string
 	TemporalAddress   string
 	TemporalNamespace string

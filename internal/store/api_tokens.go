@@ -47,8 +47,10 @@ func (s *Store) UseAPIToken(ctx context.Context, tokenHash string) (APIToken, Us
 	now := s.now()
 	e, gen, ok := s.credentials.get(tokenKey(tokenHash), now)
 	if ok && e.token.LastUsedAt.Valid && now.Sub(e.token.LastUsedAt.Time) < apiTokenTouchEvery {
+		s.counters.credentialHits.Add(1)
 		return e.token, e.user, nil
 	}
+	s.counters.credentialMisses.Add(1)
 	var row struct {
 		Token APIToken `db:"t"`
 		User  User     `db:"u"`

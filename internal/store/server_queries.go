@@ -122,8 +122,10 @@ func (s *Store) GetSessionUser(ctx context.Context, idHash string) (Session, Use
 	now := s.now()
 	e, gen, ok := s.credentials.get(sessionKey(idHash), now)
 	if ok {
+		s.counters.credentialHits.Add(1)
 		return e.sess, e.user, nil
 	}
+	s.counters.credentialMisses.Add(1)
 	var row struct {
 		Session `db:"s"`
 		User    `db:"u"`

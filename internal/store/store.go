@@ -95,6 +95,7 @@ type Store struct {
 	now         func() time.Time
 	cards       cardBatcher
 	credentials credentialCache
+	counters    storeCounters
 }
 
 // New returns a Store over db.

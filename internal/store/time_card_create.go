@@ -225,6 +225,8 @@ func (b *cardBatcher) flush() {
 
 // run inserts a batch and hands each request its outcome.
 func (b *cardBatcher) run(batch []*cardRequest) {
+	b.s.counters.cardStatements.Add(1)
+	b.s.counters.cardRows.Add(int64(len(batch)))
 	ctx, cancel := context.WithTimeout(context.Background(), cardStatementTimeout)
 	defer cancel()
 	defer func() {
