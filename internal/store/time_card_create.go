@@ -225,6 +225,9 @@ func (b *cardBatcher) flush() {
 
 // run inserts a batch and hands each request its outcome.
 func (b *cardBatcher) run(batch []*cardRequest) {
+	if len(batch) == 0 { // every card queued for this slot was withdrawn meanwhile
+		return
+	}
 	b.s.counters.cardStatements.Add(1)
 	b.s.counters.cardRows.Add(int64(len(batch)))
 	ctx, cancel := context.WithTimeout(context.Background(), cardStatementTimeout)
@@ -247,10 +250,7 @@ func (b *cardBatcher) run(batch []*cardRequest) {
 		r.card, r.err = b.s.createTimeCardRow(ctx, r.accountID, r.in)
 		close(r.done)
 	}
-	switch len(batch) {
-	case 0:
-		return
-	case 1:
+	if len(batch) == 1 {
 		one(batch[0])
 		return
 	}
