@@ -12,7 +12,7 @@ import (
 	"hoursync/internal/testutil"
 )
 
-// cachingStore is a second server process: its own pool and its own session cache.
+// cachingStore is a second server process: its own pool and its own credential cache.
 func cachingStore(t *testing.T) *store.Store {
 	t.Helper()
 	s := store.New(testutil.DB(t))
