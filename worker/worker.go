@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
@@ -35,6 +36,7 @@ func New(c client.Client, opts Options) (sdkworker.Worker, error) {
 	w := sdkworker.New(c, opts.TaskQueue, sdkworker.Options{
 		MaxConcurrentActivityExecutionSize:     opts.MaxConcurrentActivities,
 		MaxConcurrentWorkflowTaskExecutionSize: 50,
+		Interceptors:                           []interceptor.WorkerInterceptor{&autoHeartbeat{}},
 	})
 	w.RegisterWorkflow(workflows.Ping)
 	registerSync(w)

@@ -158,9 +158,11 @@ type ConnectionRef struct {
 }
 
 // activity timeouts: QBO calls time out after 120 s on Intuit's side; a batch of 30
-// with retries and throttling fits comfortably in 5 minutes, with heartbeats.
+// with retries and throttling fits comfortably in 5 minutes. The worker heartbeats
+// every activity while it lives (worker.autoHeartbeat), so heartbeatTimeout is how
+// long a sync waits before retrying on another worker after one dies mid-call.
 const (
 	shortActivityTimeout = 2 * time.Minute
 	longActivityTimeout  = 10 * time.Minute
-	heartbeatTimeout     = time.Minute
+	heartbeatTimeout     = 20 * time.Second
 )
