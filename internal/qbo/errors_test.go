@@ -143,6 +143,38 @@ func TestThrottleBurstIsRiddenOutAndPersistentThrottleIsErrThrottled(t *testing.
 	}
 }
 
+// TestEveryThrottleFormIsThrottling: QBO's throttle has come as 429 JSON, as XML even
+// when JSON was asked for, and (before 2016) as 403. Each is ridden out as a throttle,
+// and none is taken for a refused authorization, which would ask the person to
+// reconnect.
+func TestEveryThrottleFormIsThrottling(t *testing.T) {
+	for _, form := range []map[string]any{
+		{"format": "xml"},
+		{"status": 403},
+		{"status": 403, "format": "xml"},
+	} {
+		e, realm, c := newRealm(t, "Essentials")
+		burst := map[string]any{"realmId": realm, "kind": "throttle", "count": 3}
+		for k, v := range form {
+			burst[k] = v
+		}
+		if _, err := qbo.Create(ctx(t), c, rid(t), qbo.Customer{DisplayName: "Patient"}); err != nil {
+			t.Fatalf("%v: before the burst: %v", form, err)
+		}
+		e.fault(burst)
+		if _, err := qbo.Create(ctx(t), c, rid(t), qbo.Customer{DisplayName: "Patient too"}); err != nil {
+			t.Fatalf("%v: burst not ridden out: %v", form, err)
+		}
+		delete(burst, "count")
+		e.fault(burst)
+		_, err := c.CompanyInfo(ctx(t))
+		e.clearFaults()
+		if !errors.Is(err, qbo.ErrThrottled) || errors.Is(err, qbo.ErrForbidden) {
+			t.Fatalf("%v: want ErrThrottled, got %v", form, err)
+		}
+	}
+}
+
 func TestExpiredAccessTokenIsRefreshedOnceAndRetried(t *testing.T) {
 	e, realm, _ := newRealm(t, "Essentials")
 	c, ts := e.client(realm, nil)

@@ -121,6 +121,16 @@ func TestFaultInjection(t *testing.T) {
 		addFault(map[string]any{"kind": "throttle", "count": 1})
 		h.call(http.MethodGet, "companyinfo/"+h.realm, nil).fault(t, http.StatusTooManyRequests, "3001")
 	})
+	t.Run("legacy throttle in XML though JSON was asked for", func(t *testing.T) {
+		addFault(map[string]any{"kind": "throttle", "status": 403, "format": "xml", "count": 1})
+		r := h.call(http.MethodGet, "companyinfo/"+h.realm, nil)
+		if r.status != http.StatusForbidden || !strings.HasPrefix(r.header.Get("Content-Type"), "application/xml") ||
+			!strings.Contains(string(r.raw), `<Error code="3001"`) || !strings.Contains(string(r.raw), "statusCode=403") {
+			t.Fatalf("legacy throttle: %d %s %s", r.status, r.header.Get("Content-Type"), r.raw)
+		}
+		h.admin(http.MethodPost, "/admin/faults", map[string]any{"kind": "throttle", "status": 500}, 400, nil)
+		h.admin(http.MethodPost, "/admin/faults", map[string]any{"kind": "throttle", "format": "yaml"}, 400, nil)
+	})
 	t.Run("latency", func(t *testing.T) {
 		addFault(map[string]any{"kind": "latency", "ms": 120, "count": 1})
 		start := time.Now()

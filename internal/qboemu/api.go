@@ -126,7 +126,7 @@ func (e *Emulator) handleAPI(r *http.Request, call *apiCall) (res *result, drop 
 		}
 	}
 	if inj.fault != nil {
-		return inj.fault.render(call.asJSON, now), false
+		return inj.fault.render(call.asJSON && !inj.faultXML, now), false
 	}
 	if r.Method == http.MethodPost {
 		body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, e.opts.MaxBodyBytes))

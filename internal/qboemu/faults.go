@@ -153,6 +153,12 @@ func faultThrottle() *fault {
 		"message=ThrottleExceeded; errorCode=003001; statusCode=429", "The request limit was reached.  Try again later", "")
 }
 
+// faultLegacyThrottle is the throttle as QBO sent it before 429s: HTTP 403, same code.
+func faultLegacyThrottle() *fault {
+	return newFault(http.StatusForbidden, "SERVICE", "3001",
+		"message=ThrottleExceeded; errorCode=003001; statusCode=403", "The request limit was reached.  Try again later", "")
+}
+
 func faultInjected(status int) *fault {
 	if status == 0 {
 		status = http.StatusInternalServerError

@@ -28,7 +28,10 @@ type injectedFault struct {
 	Count   int     `json:"count,omitempty"`
 	Ratio   float64 `json:"ratio,omitempty"`
 	Ms      int     `json:"ms,omitempty"`
-	used    int
+	// Format "xml" answers the fault in XML even when JSON was asked for, as QBO's
+	// throttles have been seen to.
+	Format string `json:"format,omitempty"`
+	used   int
 }
 
 // faultSet holds the active rules.
@@ -43,6 +46,7 @@ type faultSet struct {
 type injection struct {
 	latency         time.Duration
 	fault           *fault
+	faultXML        bool // answer the fault in XML whatever was asked for
 	dropAfterCommit bool
 }
 
@@ -95,8 +99,13 @@ func (s *faultSet) take(realmID string, write bool) injection {
 				inj.latency += time.Duration(f.Ms) * time.Millisecond
 			case FaultError:
 				inj.fault = faultInjected(f.Status)
+				inj.faultXML = f.Format == "xml"
 			case FaultThrottle:
 				inj.fault = faultThrottle()
+				if f.Status == http.StatusForbidden {
+					inj.fault = faultLegacyThrottle()
+				}
+				inj.faultXML = f.Format == "xml"
 			case FaultDropAfterCommit:
 				inj.dropAfterCommit = true
 			}
@@ -123,6 +132,12 @@ func (e *Emulator) adminAddFault(r *http.Request) *result {
 		}
 		if f.Count < 0 || f.Ratio < 0 || f.Ms < 0 {
 			return adminError(http.StatusBadRequest, "count, ratio and ms must not be negative")
+		}
+		if f.Format != "" && f.Format != "json" && f.Format != "xml" {
+			return adminError(http.StatusBadRequest, "format must be json or xml")
+		}
+		if f.Kind == FaultThrottle && f.Status != 0 && f.Status != http.StatusTooManyRequests && f.Status != http.StatusForbidden {
+			return adminError(http.StatusBadRequest, "a throttle is 429, or 403 as QBO sent it before 2016")
 		}
 		return adminJSON(http.StatusCreated, map[string]string{"id": e.faults.add(&f)})
 	case FaultExpireTokens, FaultRevoke:
