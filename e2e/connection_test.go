@@ -2,8 +2,11 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
+
+	"go.temporal.io/api/serviceerror"
 
 	"hoursync/internal/store"
 	"hoursync/internal/syncs"
@@ -126,5 +129,17 @@ func TestSchedulesExistAfterConnectFireAndPauseOnDisconnect(t *testing.T) {
 	conn, _ := s.conns.Get(ctx, tn.account.ID)
 	if conn.Status != "disconnected" {
 		t.Fatalf("connection status %q", conn.Status)
+	}
+	// Deleting the account removes both schedules; a second call finds nothing to do.
+	for range 2 {
+		if err := s.starter.DeleteSchedules(ctx, tn.account.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []string{workflows.ScheduleID(tn.account.ID), workflows.KeepAliveScheduleID(tn.account.ID)} {
+		var nf *serviceerror.NotFound
+		if _, err := s.temporal.ScheduleClient().GetHandle(ctx, id).Describe(ctx); !errors.As(err, &nf) {
+			t.Fatalf("schedule %s after DeleteSchedules: %v, want not found", id, err)
+		}
 	}
 }

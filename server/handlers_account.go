@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -447,4 +448,67 @@ func (s *Server) devOutbox(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, paged(p, mails))
+}
+
+type deleteAccountRequest struct {
+	// Confirm is the firm's name, typed by the owner.
+	Confirm string `json:"confirm" openapi:"required"`
+}
+
+// deleteAccount deletes the firm's account with everything in it. Only the owner may,
+// confirming with the firm's name. QuickBooks is disconnected first — the grant revoked
+// at Intuit, the schedules removed — and nothing is deleted unless that worked; what was
+// synced stays in QuickBooks.
+func (s *Server) deleteAccount(c *gin.Context) {
+	a := mustAuth(c)
+	if a.User.Role != store.RoleOwner {
+		s.fail(c, &apiError{Status: http.StatusForbidden, Code: codeForbidden, Message: "only the account's owner can delete it"})
+		return
+	}
+	var req deleteAccountRequest
+	if err := decodeJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	acct, err := s.store.GetAccount(ctx, a.AccountID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if strings.TrimSpace(req.Confirm) != acct.Name {
+		s.fail(c, invalid("confirm", "type the firm's name, %s, to confirm", acct.Name))
+		return
+	}
+	if s.syncer == nil {
+		s.fail(c, errNoSyncer)
+		return
+	}
+	conn, err := s.store.GetConnectionStatus(ctx, a.AccountID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.fail(c, err)
+		return
+	}
+	if err == nil && conn.Status != "disconnected" {
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := s.syncer.Disconnect(dctx, a.AccountID)
+		cancel()
+		if err != nil {
+			s.log.WarnContext(ctx, "delete account: disconnect", "request_id", requestID(c), "account_id", a.AccountID, "err", err)
+			s.fail(c, &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable,
+				Message: "disconnecting from QuickBooks did not finish, so nothing was deleted; try again in a minute"})
+			return
+		}
+	}
+	if err := s.syncer.DeleteSchedules(ctx, a.AccountID); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.store.DeleteAccount(ctx, a.AccountID); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.log.InfoContext(ctx, "account deleted", "request_id", requestID(c), "account_id", a.AccountID, "user_id", a.User.ID)
+	s.clearCookie(c, sessionCookie)
+	c.Status(http.StatusNoContent)
 }

@@ -282,6 +282,11 @@ func (f *fakeSyncer) EnsureSchedules(_ context.Context, accountID int64, interva
 	return nil
 }
 
+func (f *fakeSyncer) DeleteSchedules(_ context.Context, accountID int64) error {
+	f.record("delete schedules %d", accountID)
+	return nil
+}
+
 // fakeIntuit plays Intuit's authorization server: codes map to identities.
 type fakeIntuit struct {
 	st    *store.Store

@@ -134,6 +134,7 @@ func operations() []operation {
 
 		{Method: "GET", Path: "/api/v1/settings", Summary: "Account settings", Tag: "settings", Access: signedIn, Status: 200, Response: accountJSON{}},
 		{Method: "PATCH", Path: "/api/v1/settings", Summary: "Change account settings", Tag: "settings", Access: adminOnly, Request: settingsRequest{}, Status: 200, Response: accountJSON{}},
+		{Method: "DELETE", Path: "/api/v1/account", Summary: "Delete the account and all its data (owner only; confirm with the firm's name); disconnects QuickBooks first, whose data stays", Tag: "settings", Access: adminOnly, Request: deleteAccountRequest{}, Status: 204},
 		{Method: "GET", Path: "/api/v1/users", Summary: "Users of the account", Tag: "users", Access: signedIn, Status: 200, Response: itemsJSON[userJSON]{}},
 		{Method: "GET", Path: "/api/v1/users/{id}", Summary: "One user", Tag: "users", Access: signedIn, Status: 200, Response: userJSON{}},
 		{Method: "PATCH", Path: "/api/v1/users/{id}", Summary: "Edit a user (yourself, or anyone as an admin)", Tag: "users", Access: signedIn, Request: userUpdateRequest{}, Status: 200, Response: userJSON{}},

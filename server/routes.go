@@ -58,6 +58,7 @@ func (s *Server) routes() *gin.Engine {
 
 	in.GET("/settings", s.getSettings)
 	admin.PATCH("/settings", s.updateSettings)
+	admin.DELETE("/account", s.deleteAccount)
 	in.GET("/users", s.listUsers)
 	in.GET("/users/:id", s.getUser)
 	in.PATCH("/users/:id", s.updateUser)

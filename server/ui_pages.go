@@ -966,6 +966,18 @@ func (s *Server) uiSaveSettings(c *gin.Context) {
 	s.redirect(c, "/settings")
 }
 
+// uiDeleteAccount deletes the account through the API; the owner typed the firm's name.
+func (s *Server) uiDeleteAccount(c *gin.Context) {
+	_ = c.Request.ParseForm()
+	f := c.Request.PostForm
+	if e := s.callAPI(c, "DELETE", "/api/v1/account", map[string]any{"confirm": f.Get("confirm")}, nil); e != nil {
+		s.settingsPage(c, e.Status, nil, e)
+		return
+	}
+	s.flash(c, "ok", "The account and everything in it were deleted. What was synced stays in QuickBooks.")
+	s.redirect(c, "/signin")
+}
+
 func (s *Server) uiDisconnect(c *gin.Context) {
 	_ = c.Request.ParseForm()
 	if !s.confirmed(c, "settings", "/settings", confirmData{Question: "Disconnect from QuickBooks?",

@@ -274,3 +274,34 @@ func TestWebUIInvoiceFlow(t *testing.T) {
 		t.Fatalf("delete: %d %s", status, loc)
 	}
 }
+
+// TestWebUIOwnerDeletesTheAccount: only the owner sees the form; a wrong name is shown
+// next to the field and deletes nothing; the firm's name deletes the account and
+// signs the owner out.
+func TestWebUIOwnerDeletesTheAccount(t *testing.T) {
+	e := newEnv(t)
+	b := e.signUp()
+	admin := b.member(store.RoleAdmin)
+	if _, body := admin.page("/settings"); strings.Contains(body, "Delete this account") {
+		t.Fatal("an admin who is not the owner is offered the deletion")
+	}
+	if _, body := b.page("/settings"); !strings.Contains(body, "Delete this account") {
+		t.Fatal("the owner is not offered the deletion")
+	}
+	status, _, body := b.form("/settings/delete-account", b.withCSRF("confirm", "Not my firm"), "")
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "to confirm") {
+		t.Fatalf("wrong confirmation: %d", status)
+	}
+	b.call("GET", "/api/v1/me", nil, http.StatusOK, nil)
+	status, loc, _ := b.form("/settings/delete-account", b.withCSRF("confirm", b.me.Account.Name), "")
+	if status != http.StatusSeeOther || loc != "/signin" {
+		t.Fatalf("delete: %d %s", status, loc)
+	}
+	if _, body := b.page("/signin"); !strings.Contains(body, "were deleted") {
+		t.Fatal("no word that the account was deleted")
+	}
+	if status, _ := b.page("/settings"); status != http.StatusSeeOther {
+		t.Fatalf("settings after deletion: %d", status)
+	}
+	admin.fails("GET", "/api/v1/me", nil, http.StatusUnauthorized, "")
+}

@@ -69,6 +69,37 @@ func (s *Store) GetAccount(ctx context.Context, accountID int64) (Account, error
 	return a, nil
 }
 
+// DeleteAccount deletes the account and everything in it — users, sessions, API tokens,
+// customers, services, time cards, invoices, the QBO connection, links and sync
+// history — in one statement (the foreign keys cascade). What was synced stays in QBO.
+func (s *Store) DeleteAccount(ctx context.Context, accountID int64) error {
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		// Time cards and invoices first: their foreign keys to users, customers and
+		// services do not cascade, and a cascade from accounts would check them before
+		// reaching them.
+		for _, q := range []string{
+			`DELETE FROM time_cards WHERE account_id = $1`,
+			`DELETE FROM invoices WHERE account_id = $1`, // and their lines
+		} {
+			if _, err := tx.ExecContext(ctx, q, accountID); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = $1`, accountID)
+		if err != nil {
+			return err
+		}
+		return expectOne(res, "store: delete account")
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete account: %w", mapError(err))
+	}
+	// Its sessions and tokens were deleted with it: the triggers tell other processes;
+	// this one forgets every cached credential at once.
+	s.credentials.purge()
+	return nil
+}
+
 // UpdateAccountSettings replaces the account's settings.
 func (s *Store) UpdateAccountSettings(ctx context.Context, accountID int64, in AccountSettings) (Account, error) {
 	var a Account
