@@ -3,10 +3,13 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 
 	"hoursync/internal/store"
 	"hoursync/internal/syncs"
@@ -141,5 +144,56 @@ func TestSchedulesExistAfterConnectFireAndPauseOnDisconnect(t *testing.T) {
 		if _, err := s.temporal.ScheduleClient().GetHandle(ctx, id).Describe(ctx); !errors.As(err, &nf) {
 			t.Fatalf("schedule %s after DeleteSchedules: %v, want not found", id, err)
 		}
+	}
+}
+
+// TestRemoveAccountEndsItsRunningSyncs: deleting an account terminates the syncs of it
+// still running, and only those.
+func TestRemoveAccountEndsItsRunningSyncs(t *testing.T) {
+	s := newStack(t)
+	gone, stays := s.connect("Essentials"), s.connect("Essentials")
+	ctx := context.Background()
+	start := func(tn tenant) string {
+		s.importAll(tn)
+		_, _, _, ids := s.newCards(tn, 1)
+		// QBO answers slowly, so the sync is still running when the account goes.
+		s.admin("POST", "/admin/faults", map[string]any{"realmId": tn.realm, "kind": "latency", "ms": 20000}, nil)
+		st, err := s.starter.SyncTimeCards(ctx, tn.account.ID, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.temporal.TerminateWorkflow(context.Background(), st.WorkflowID, "", "test finished") })
+		return st.WorkflowID
+	}
+	goneID, staysID := start(gone), start(stays)
+	defer s.admin("DELETE", "/admin/faults", nil, nil)
+	query := fmt.Sprintf("HoursyncAccount = '%d' AND ExecutionStatus = 'Running'", gone.account.ID)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		resp, err := s.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.GetExecutions()) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sync never showed in visibility")
+		}
+	}
+	if err := s.starter.RemoveAccount(ctx, gone.account.ID); err != nil {
+		t.Fatal(err)
+	}
+	status := func(id string) enums.WorkflowExecutionStatus {
+		d, err := s.temporal.DescribeWorkflowExecution(ctx, id, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.GetWorkflowExecutionInfo().GetStatus()
+	}
+	if got := status(goneID); got != enums.WORKFLOW_EXECUTION_STATUS_TERMINATED {
+		t.Fatalf("deleted account's sync: %v, want terminated", got)
+	}
+	if got := status(staysID); got != enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		t.Fatalf("another account's sync: %v, want still running", got)
 	}
 }

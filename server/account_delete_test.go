@@ -47,9 +47,9 @@ func TestOwnerDeletesTheAccount(t *testing.T) {
 	owner.call("DELETE", "/api/v1/account", map[string]any{"confirm": name}, http.StatusNoContent, nil)
 	calls := e.syncer.Calls()
 	disc := slices.Index(calls, fmt.Sprintf("disconnect %d", id))
-	sched := slices.Index(calls, fmt.Sprintf("delete schedules %d", id))
-	if disc < 0 || sched < disc {
-		t.Fatalf("syncer calls %v: want disconnect, then delete schedules", calls)
+	removed := slices.Index(calls, fmt.Sprintf("remove account %d", id))
+	if disc < 0 || removed < disc {
+		t.Fatalf("syncer calls %v: want disconnect, then remove account (schedules, running syncs)", calls)
 	}
 
 	for who, c := range map[string]*client{"owner": owner, "admin": admin, "member": member, "script": script} {

@@ -456,9 +456,9 @@ type deleteAccountRequest struct {
 }
 
 // deleteAccount deletes the firm's account with everything in it. Only the owner may,
-// confirming with the firm's name. QuickBooks is disconnected first — the grant revoked
-// at Intuit, the schedules removed — and nothing is deleted unless that worked; what was
-// synced stays in QuickBooks.
+// confirming with the firm's name. QuickBooks is disconnected first (the grant revoked
+// at Intuit), then the account's schedules and running syncs are removed from Temporal,
+// and nothing is deleted unless that worked; what was synced stays in QuickBooks.
 func (s *Server) deleteAccount(c *gin.Context) {
 	a := mustAuth(c)
 	if a.User.Role != store.RoleOwner {
@@ -500,7 +500,7 @@ func (s *Server) deleteAccount(c *gin.Context) {
 			return
 		}
 	}
-	if err := s.syncer.DeleteSchedules(ctx, a.AccountID); err != nil {
+	if err := s.syncer.RemoveAccount(ctx, a.AccountID); err != nil {
 		s.fail(c, err)
 		return
 	}

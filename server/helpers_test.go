@@ -282,8 +282,8 @@ func (f *fakeSyncer) EnsureSchedules(_ context.Context, accountID int64, interva
 	return nil
 }
 
-func (f *fakeSyncer) DeleteSchedules(_ context.Context, accountID int64) error {
-	f.record("delete schedules %d", accountID)
+func (f *fakeSyncer) RemoveAccount(_ context.Context, accountID int64) error {
+	f.record("remove account %d", accountID)
 	return nil
 }
 

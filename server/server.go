@@ -34,7 +34,7 @@ type Syncer interface {
 	Disconnect(ctx context.Context, accountID int64) error
 	Progress(ctx context.Context, workflowID string) (syncs.Status, error)
 	EnsureSchedules(ctx context.Context, accountID int64, interval string) error
-	DeleteSchedules(ctx context.Context, accountID int64) error
+	RemoveAccount(ctx context.Context, accountID int64) error
 }
 
 // Pinger is a dependency /readyz checks (the database, Temporal).

@@ -9,6 +9,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -132,6 +133,35 @@ func (s *Starter) PauseSchedules(ctx context.Context, accountID int64) error {
 // DeleteSchedules removes both schedules (when the account is deleted).
 func (s *Starter) DeleteSchedules(ctx context.Context, accountID int64) error {
 	return s.eachSchedule(ctx, accountID, func(h client.ScheduleHandle) error { return h.Delete(ctx) })
+}
+
+// RemoveAccount is Temporal's part of deleting an account: both schedules are deleted
+// and every workflow of the account still running (found by its HoursyncAccount search
+// attribute) is terminated with the reason "account deleted", so none of them goes on
+// to fail against rows that are gone. Visibility lags a little behind, so a sync
+// started in the last moment may be missed; it then fails on its first database step.
+func (s *Starter) RemoveAccount(ctx context.Context, accountID int64) error {
+	if err := s.DeleteSchedules(ctx, accountID); err != nil {
+		return err
+	}
+	query := fmt.Sprintf("HoursyncAccount = '%d' AND ExecutionStatus = 'Running'", accountID)
+	var page []byte
+	for {
+		resp, err := s.client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: page})
+		if err != nil {
+			return fmt.Errorf("syncs: list the account's workflows: %w", err)
+		}
+		for _, e := range resp.GetExecutions() {
+			err := s.client.TerminateWorkflow(ctx, e.GetExecution().GetWorkflowId(), e.GetExecution().GetRunId(), "account deleted")
+			var nf *serviceerror.NotFound
+			if err != nil && !errors.As(err, &nf) { // NotFound: it finished meanwhile
+				return fmt.Errorf("syncs: terminate %s: %w", e.GetExecution().GetWorkflowId(), err)
+			}
+		}
+		if page = resp.GetNextPageToken(); len(page) == 0 {
+			return nil
+		}
+	}
 }
 
 func (s *Starter) eachSchedule(ctx context.Context, accountID int64, fn func(client.ScheduleHandle) error) error {
