@@ -155,3 +155,41 @@ func TestConcurrentCreateTimeCard(t *testing.T) {
 		}
 	}
 }
+
+// TestQueuedCardLeavesWhenItsCallerGivesUp: a caller whose context ends while its card
+// waits for a statement gets the context's error, its card leaves the queue and is
+// never written; the cards queued with it are written once the slots free up.
+func TestQueuedCardLeavesWhenItsCallerGivesUp(t *testing.T) {
+	s := store.New(testutil.DB(t))
+	a := newTenant(t, s)
+	day := time.Date(2026, 11, 6, 0, 0, 0, 0, time.UTC)
+	in := store.TimeCardInput{UserID: a.owner.ID, CustomerID: a.customer.ID, ServiceID: a.service.ID, WorkDate: day, Minutes: 15, RateCents: 100}
+	free := s.BusyCardSlots()
+
+	patient := make(chan error, 1)
+	go func() {
+		_, err := s.CreateTimeCard(context.Background(), a.account.ID, in)
+		patient <- err
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	impatient := in
+	impatient.Minutes = 99
+	if _, err := s.CreateTimeCard(ctx, a.account.ID, impatient); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("impatient caller: %v, want its deadline", err)
+	}
+	if n := s.QueuedCards(); n != 1 {
+		t.Fatalf("%d cards queued, want only the patient one", n)
+	}
+	free()
+	if err := <-patient; err != nil {
+		t.Fatalf("patient caller: %v", err)
+	}
+	cards, err := s.ListTimeCards(context.Background(), a.account.ID, store.TimeCardFilter{From: day, To: day}, store.Page{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cards) != 1 || cards[0].Minutes != 15 {
+		t.Fatalf("cards on the day: %+v, want only the patient one", cards)
+	}
+}
