@@ -113,7 +113,7 @@ func (s *Server) updateSettings(c *gin.Context) {
 		return
 	}
 	if updated.ResyncInterval != acct.ResyncInterval && s.syncer != nil {
-		if conn, err := s.store.GetConnectionStatus(ctx, accountID); err == nil && conn.Status != "disconnected" {
+		if connected, err := s.store.HasConnection(ctx, accountID); err == nil && connected {
 			if err := s.syncer.EnsureSchedules(ctx, accountID, updated.ResyncInterval); err != nil {
 				s.log.WarnContext(ctx, "update re-sync schedule", "request_id", requestID(c), "account_id", accountID, "err", err)
 			}
@@ -484,12 +484,12 @@ func (s *Server) deleteAccount(c *gin.Context) {
 		s.fail(c, errNoSyncer)
 		return
 	}
-	conn, err := s.store.GetConnectionStatus(ctx, a.AccountID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	connected, err := s.store.HasConnection(ctx, a.AccountID)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if err == nil && conn.Status != "disconnected" {
+	if connected {
 		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		err := s.syncer.Disconnect(dctx, a.AccountID)
 		cancel()

@@ -30,13 +30,13 @@ func (s *Server) started(c *gin.Context, st syncs.Started) {
 // requireConnected answers 409 with the next step when the account has no usable
 // QBO connection, instead of starting a workflow that can only fail.
 func (s *Server) requireConnected(c *gin.Context) bool {
-	conn, err := s.store.GetConnectionStatus(c.Request.Context(), mustAuth(c).AccountID)
+	connected, err := s.store.HasConnection(c.Request.Context(), mustAuth(c).AccountID)
 	switch {
-	case errors.Is(err, store.ErrNotFound) || (err == nil && conn.Status == "disconnected"):
-		s.fail(c, &apiError{Status: http.StatusConflict, Code: codeConflict, Message: workflows.MsgNotConnected})
-		return false
 	case err != nil:
 		s.fail(c, err)
+		return false
+	case !connected:
+		s.fail(c, &apiError{Status: http.StatusConflict, Code: codeConflict, Message: workflows.MsgNotConnected})
 		return false
 	}
 	if s.syncer == nil {

@@ -727,8 +727,8 @@ type listData struct {
 // connected reports whether the account has a QuickBooks connection that is not
 // disconnected.
 func (s *Server) connected(c *gin.Context) bool {
-	conn, err := s.store.GetConnectionStatus(c.Request.Context(), mustAuth(c).AccountID)
-	return err == nil && conn.Status != "disconnected"
+	connected, err := s.store.HasConnection(c.Request.Context(), mustAuth(c).AccountID)
+	return err == nil && connected
 }
 
 func (s *Server) uiCustomers(c *gin.Context) { s.customersPage(c, http.StatusOK, nil, nil) }

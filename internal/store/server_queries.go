@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -102,6 +103,16 @@ func (s *Store) GetConnectionStatus(ctx context.Context, accountID int64) (Conne
 		return ConnectionStatus{}, fmt.Errorf("store: get connection status: %w", mapError(err))
 	}
 	return c, nil
+}
+
+// HasConnection reports whether the account has a QBO connection that was not
+// disconnected: connected, or needing a reconnect.
+func (s *Store) HasConnection(ctx context.Context, accountID int64) (bool, error) {
+	c, err := s.GetConnectionStatus(ctx, accountID)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && c.Status != "disconnected", err
 }
 
 // FindAccountByRealm returns the account a QBO company is connected to (connected or
