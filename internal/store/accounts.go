@@ -71,7 +71,8 @@ func (s *Store) GetAccount(ctx context.Context, accountID int64) (Account, error
 
 // DeleteAccount deletes the account and everything in it — users, sessions, API tokens,
 // customers, services, time cards, invoices, the QBO connection, links and sync
-// history — in one statement (the foreign keys cascade). What was synced stays in QBO.
+// history — in one transaction (the account's foreign keys cascade). What was synced
+// stays in QBO.
 func (s *Store) DeleteAccount(ctx context.Context, accountID int64) error {
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
 		// Time cards and invoices first: their foreign keys to users, customers and

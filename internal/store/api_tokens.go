@@ -35,18 +35,15 @@ func (s *Store) CreateAPIToken(ctx context.Context, accountID, userID int64, nam
 // apiTokenTouch is how stale last_used_at may get: a script's requests then write to
 // its token's row about once a minute, rather than queue on the row's lock with every
 // request.
-const (
-	apiTokenTouch      = "1 minute"
-	apiTokenTouchEvery = time.Minute
-)
+const apiTokenTouch = time.Minute
 
 // UseAPIToken finds the token with this hash and its user in one round trip (or from
-// memory once CacheCredentials runs), and records that it was used. Like a session cookie, a Bearer token arrives before the
-// account is known.
+// memory once CacheCredentials runs), and records that it was used. Like a session
+// cookie, a Bearer token arrives before the account is known.
 func (s *Store) UseAPIToken(ctx context.Context, tokenHash string) (APIToken, User, error) {
 	now := s.now()
 	e, gen, ok := s.credentials.get(tokenKey(tokenHash), now)
-	if ok && e.token.LastUsedAt.Valid && now.Sub(e.token.LastUsedAt.Time) < apiTokenTouchEvery {
+	if ok && e.token.LastUsedAt.Valid && now.Sub(e.token.LastUsedAt.Time) < apiTokenTouch {
 		s.counters.credentialHits.Add(1)
 		return e.token, e.user, nil
 	}
@@ -57,14 +54,14 @@ func (s *Store) UseAPIToken(ctx context.Context, tokenHash string) (APIToken, Us
 	}
 	err := s.db.GetContext(ctx, &row, `WITH touched AS (
 			UPDATE api_tokens SET last_used_at = now()
-			WHERE token_hash = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '`+apiTokenTouch+`')
+			WHERE token_hash = $1 AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2))
 			RETURNING id, last_used_at)
 		SELECT t.id AS "t.id", t.account_id AS "t.account_id", t.user_id AS "t.user_id", t.name AS "t.name",
 			t.created_at AS "t.created_at", coalesce(touched.last_used_at, t.last_used_at) AS "t.last_used_at", `+
 		prefixColumns("u", userColumns)+`
 		FROM api_tokens t JOIN users u ON u.account_id = t.account_id AND u.id = t.user_id
 		LEFT JOIN touched ON touched.id = t.id
-		WHERE t.token_hash = $1`, tokenHash)
+		WHERE t.token_hash = $1`, tokenHash, apiTokenTouch.Seconds())
 	if err != nil {
 		return APIToken{}, User{}, fmt.Errorf("store: use api token: %w", mapError(err))
 	}

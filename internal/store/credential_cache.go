@@ -63,11 +63,17 @@ func tokenKey(tokenHash string) string { return "t:" + tokenHash }
 // listens; stop closes it. Without it, every lookup reads the database.
 func (s *Store) CacheCredentials(ctx context.Context, databaseURL string, log *slog.Logger) (stop func(), err error) {
 	c := &s.credentials
-	c.mu.RLock()
+	c.mu.Lock()
 	on := c.on
-	c.mu.RUnlock()
+	c.on = true // claimed at once, so two starts cannot both pass
+	c.mu.Unlock()
 	if on {
 		return nil, fmt.Errorf("store: credentials are cached already")
+	}
+	release := func() {
+		c.mu.Lock()
+		c.on = false
+		c.mu.Unlock()
 	}
 	l := pq.NewListener(withURLDefault(databaseURL, "application_name", listenerAppName), 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
 		switch ev {
@@ -87,15 +93,14 @@ func (s *Store) CacheCredentials(ctx context.Context, databaseURL string, log *s
 	case err := <-listened:
 		if err != nil {
 			l.Close()
+			release()
 			return nil, fmt.Errorf("store: listen for credential changes: %w", err)
 		}
 	case <-ctx.Done():
 		l.Close()
+		release()
 		return nil, fmt.Errorf("store: listen for credential changes: %w", ctx.Err())
 	}
-	c.mu.Lock()
-	c.on = true
-	c.mu.Unlock()
 	c.reset(true)
 
 	done := make(chan struct{})

@@ -94,7 +94,7 @@ func (s *Store) createTimeCardRow(ctx context.Context, accountID int64, in TimeC
 // statement. Each row is inserted only when its user, customer and service exist in
 // its own account; the result maps a row's index in ins to its card, and a row left
 // out is missing from the map.
-func (s *Store) createTimeCardRows(ctx context.Context, ins []cardRequest) (map[int]TimeCard, error) {
+func (s *Store) createTimeCardRows(ctx context.Context, ins []*cardRequest) (map[int]TimeCard, error) {
 	n := len(ins)
 	var (
 		accounts, users, customers, services, rates = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
@@ -254,11 +254,7 @@ func (b *cardBatcher) run(batch []*cardRequest) {
 		one(batch[0])
 		return
 	}
-	ins := make([]cardRequest, len(batch))
-	for i, r := range batch {
-		ins[i] = cardRequest{accountID: r.accountID, in: r.in}
-	}
-	cards, err := b.s.createTimeCardRows(ctx, ins)
+	cards, err := b.s.createTimeCardRows(ctx, batch)
 	var pqErr *pq.Error
 	if err != nil && !errors.As(err, &pqErr) {
 		// Not an answer from PostgreSQL (a lost connection, a timeout): whether the
