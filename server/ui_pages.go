@@ -968,9 +968,7 @@ func (s *Server) uiSaveSettings(c *gin.Context) {
 
 // uiDeleteAccount deletes the account through the API; the owner typed the firm's name.
 func (s *Server) uiDeleteAccount(c *gin.Context) {
-	_ = c.Request.ParseForm()
-	f := c.Request.PostForm
-	if e := s.callAPI(c, "DELETE", "/api/v1/account", map[string]any{"confirm": f.Get("confirm")}, nil); e != nil {
+	if e := s.callAPI(c, "DELETE", "/api/v1/account", map[string]any{"confirm": c.PostForm("confirm")}, nil); e != nil {
 		s.settingsPage(c, e.Status, nil, e)
 		return
 	}
