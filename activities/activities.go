@@ -84,8 +84,16 @@ func (a *Activities) LoadTimeCards(ctx context.Context, in workflows.LoadTimeCar
 	}
 	refs := make([]workflows.TimeCardRef, 0, len(cards))
 	for _, c := range cards {
-		refs = append(refs, workflows.TimeCardRef{CardID: c.ID, UserID: c.UserID, CustomerID: c.CustomerID,
-			ServiceID: c.ServiceID, Deleted: c.DeletedAt.Valid})
+		ref := workflows.TimeCardRef{CardID: c.ID, UserID: c.UserID, CustomerID: c.CustomerID,
+			ServiceID: c.ServiceID, Deleted: c.DeletedAt.Valid}
+		if in.RealmID != "" && !ref.Deleted {
+			link, linked, err := a.linkOf(ctx, in.AccountID, in.RealmID, store.ObjectTimeCard, c.ID)
+			if err != nil {
+				return nil, err
+			}
+			ref.UpToDate = linked && link.SyncedVersion >= c.Version
+		}
+		refs = append(refs, ref)
 	}
 	return refs, nil
 }
@@ -112,15 +120,25 @@ func (a *Activities) LoadInvoice(ctx context.Context, in workflows.LoadInvoiceIn
 }
 
 // PrepareTimeActivities fixes each card's write (create, sparse update or delete, with
-// the QBO ids of its employee, customer and service) before the first push attempt.
+// the QBO ids of its employee, customer and service) before the first push attempt. A
+// synced card unchanged since its last sync gets OpNone: it is not written again.
 func (a *Activities) PrepareTimeActivities(ctx context.Context, in workflows.PrepareInput) ([]workflows.TimeActivityOp, error) {
 	cards, err := a.Store.GetTimeCardsForSync(ctx, in.AccountID, in.IDs)
 	if err != nil {
 		return nil, err
 	}
+	faults, err := a.Store.QBOFaults(ctx, in.AccountID, store.ObjectTimeCard, in.IDs)
+	if err != nil {
+		return nil, err
+	}
+	acct, err := a.Store.GetAccount(ctx, in.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	names := newNames(a.Store, in.AccountID)
 	ops := make([]workflows.TimeActivityOp, 0, len(cards))
 	for _, c := range cards {
-		op := workflows.TimeActivityOp{CardID: c.ID, Version: c.Version}
+		op := workflows.TimeActivityOp{CardID: c.ID, Version: c.Version, Faults: faults[c.ID]}
 		link, linked, err := a.linkOf(ctx, in.AccountID, in.RealmID, store.ObjectTimeCard, c.ID)
 		if err != nil {
 			return nil, err
@@ -136,9 +154,16 @@ func (a *Activities) PrepareTimeActivities(ctx context.Context, in workflows.Pre
 			ops = append(ops, op)
 			continue
 		}
-		if op.QBOID == "" {
+		switch {
+		case op.QBOID == "":
 			op.Op = workflows.OpCreate
-		} else {
+		case link.SyncedVersion >= c.Version:
+			// In QBO as it is here: no write (QBO-side edits are Hoursync's to re-apply
+			// only when Hoursync's copy changes, or when a write meets them as 5010).
+			op.Op = workflows.OpNone
+			ops = append(ops, op)
+			continue
+		default:
 			op.Op = workflows.OpUpdate
 		}
 		if op.EmployeeQBOID, err = a.linkedQBOID(ctx, in.AccountID, in.RealmID, store.ObjectUser, c.UserID); err != nil {
@@ -150,14 +175,101 @@ func (a *Activities) PrepareTimeActivities(ctx context.Context, in workflows.Pre
 		if op.ItemQBOID, err = a.linkedQBOID(ctx, in.AccountID, in.RealmID, store.ObjectService, c.ServiceID); err != nil {
 			return nil, err
 		}
+		if op.EmployeeName, op.CustomerName, op.ServiceName, err = names.of(ctx, c); err != nil {
+			return nil, err
+		}
 		op.TxnDate = c.Date()
 		op.Minutes = c.Minutes
 		op.Billable = c.Billable
 		op.HourlyRateCents = c.RateCents
 		op.Description = c.Notes
+		op.StartTime, op.EndTime, op.BreakMinutes = startEnd(c, acct.TimeZone)
+		if c.InvoiceID.Valid {
+			if _, invLinked, err := a.linkOf(ctx, in.AccountID, in.RealmID, store.ObjectInvoice, c.InvoiceID.Int64); err != nil {
+				return nil, err
+			} else if invLinked {
+				op.InvoiceID = c.InvoiceID.Int64
+				// Its invoice is in QBO and links this time, so QBO has it billed: QBO
+				// owns that state, and an update must not send it back to Billable.
+				op.KeepBilled = op.Op == workflows.OpUpdate
+			}
+		}
 		ops = append(ops, op)
 	}
 	return ops, nil
+}
+
+// startEnd gives the card's start and end as QBO takes them (RFC 3339 with the offset
+// the account's time zone has on the work date) and the break between them, or
+// nothing when the card has no start and end or they do not fit its minutes.
+func startEnd(c store.TimeCard, timeZone string) (start, end string, breakMinutes int) {
+	if !c.StartTime.Valid || !c.EndTime.Valid {
+		return "", "", 0
+	}
+	loc, err := time.LoadLocation(timeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	at := func(hhmm string) (time.Time, bool) {
+		t, err := time.Parse("15:04", hhmm)
+		if err != nil {
+			return time.Time{}, false
+		}
+		y, m, d := c.WorkDate.Date()
+		return time.Date(y, m, d, t.Hour(), t.Minute(), 0, 0, loc), true
+	}
+	s, ok1 := at(c.StartTime.String)
+	e, ok2 := at(c.EndTime.String)
+	if !ok1 || !ok2 {
+		return "", "", 0
+	}
+	if !e.After(s) {
+		e = e.AddDate(0, 0, 1) // past midnight
+	}
+	worked := int(e.Sub(s) / time.Minute)
+	if worked < c.Minutes {
+		return "", "", 0
+	}
+	return s.Format(time.RFC3339), e.Format(time.RFC3339), worked - c.Minutes
+}
+
+// names reads the names of the people, customers and services a batch's cards refer
+// to, each once, for the messages a person reads.
+type names struct {
+	store     *store.Store
+	accountID int64
+	users     map[int64]string
+	customers map[int64]string
+	services  map[int64]string
+}
+
+func newNames(s *store.Store, accountID int64) *names {
+	return &names{store: s, accountID: accountID, users: map[int64]string{}, customers: map[int64]string{}, services: map[int64]string{}}
+}
+
+func (n *names) of(ctx context.Context, c store.TimeCard) (employee, customer, service string, err error) {
+	if _, ok := n.users[c.UserID]; !ok {
+		u, err := n.store.GetUser(ctx, n.accountID, c.UserID)
+		if err != nil {
+			return "", "", "", err
+		}
+		n.users[c.UserID] = u.FullName()
+	}
+	if _, ok := n.customers[c.CustomerID]; !ok {
+		cu, err := n.store.GetCustomer(ctx, n.accountID, c.CustomerID)
+		if err != nil {
+			return "", "", "", err
+		}
+		n.customers[c.CustomerID] = cu.DisplayName
+	}
+	if _, ok := n.services[c.ServiceID]; !ok {
+		sv, err := n.store.GetService(ctx, n.accountID, c.ServiceID)
+		if err != nil {
+			return "", "", "", err
+		}
+		n.services[c.ServiceID] = sv.Name
+	}
+	return n.users[c.UserID], n.customers[c.CustomerID], n.services[c.ServiceID], nil
 }
 
 func (a *Activities) linkedQBOID(ctx context.Context, accountID int64, realmID, objectType string, id int64) (string, error) {
@@ -183,7 +295,12 @@ func (a *Activities) PrepareInvoice(ctx context.Context, in workflows.PrepareInp
 	if err != nil {
 		return workflows.InvoiceOp{}, err
 	}
-	op := workflows.InvoiceOp{InvoiceID: inv.ID, Version: inv.Version}
+	faults, err := a.Store.QBOFaults(ctx, in.AccountID, store.ObjectInvoice, in.IDs)
+	if err != nil {
+		return workflows.InvoiceOp{}, err
+	}
+	op := workflows.InvoiceOp{InvoiceID: inv.ID, Version: inv.Version, Faults: faults[inv.ID], NumberAuto: inv.NumberAuto,
+		Marker: invoiceMarker(in.AccountID, inv.ID)}
 	link, linked, err := a.linkOf(ctx, in.AccountID, in.RealmID, store.ObjectInvoice, inv.ID)
 	if err != nil {
 		return workflows.InvoiceOp{}, err
@@ -214,8 +331,12 @@ func (a *Activities) PrepareInvoice(ctx context.Context, in workflows.PrepareInp
 	}
 	op.DocNumber = inv.Number
 	op.TxnDate = inv.InvoiceDate.Format(time.DateOnly)
-	if inv.DueDate.Valid {
+	// A due date that follows the term is QBO's to compute; only one set by hand is sent.
+	if inv.DueDate.Valid && inv.DueDateExplicit {
 		op.DueDate = inv.DueDate.Time.Format(time.DateOnly)
+	}
+	if op.TermQBOID, err = a.invoiceTermQBOID(ctx, in.AccountID, in.RealmID, inv); err != nil {
+		return workflows.InvoiceOp{}, err
 	}
 	op.Memo = inv.Memo
 	for _, l := range inv.Lines {
@@ -224,7 +345,7 @@ func (a *Activities) PrepareInvoice(ctx context.Context, in workflows.PrepareInp
 			return workflows.InvoiceOp{}, err
 		}
 		op.Lines = append(op.Lines, workflows.InvoiceLineOp{ItemQBOID: item, Description: l.Description,
-			QuantityMilli: l.QuantityMilli, RateCents: l.RateCents, AmountCents: l.AmountCents})
+			QuantityMilli: l.QuantityMilli, RateCents: l.RateCents, AmountCents: l.AmountCents, Minutes: l.Minutes})
 	}
 	cardIDs, err := a.Store.InvoiceTimeCardIDs(ctx, in.AccountID, inv.ID)
 	if err != nil {
@@ -240,6 +361,13 @@ func (a *Activities) PrepareInvoice(ctx context.Context, in workflows.PrepareInp
 		}
 	}
 	return op, nil
+}
+
+// invoiceMarker is written to the PrivateNote of the QBO invoices Hoursync creates:
+// found on an invoice with the same number, it proves the invoice is Hoursync's own
+// (a create whose answer was lost), never someone else's that shares the number.
+func invoiceMarker(accountID, invoiceID int64) string {
+	return fmt.Sprintf("Created by Hoursync (invoice hs-%d-%d)", accountID, invoiceID)
 }
 
 func appError(err error) *temporal.ApplicationError {

@@ -13,6 +13,8 @@ import (
 type Company interface {
 	Plan(ctx context.Context) (PlanInfo, error)
 	ListIncomeAccounts(ctx context.Context) ([]QBOAccount, error)
+	// ListTerms lists every sales term, active and inactive.
+	ListTerms(ctx context.Context) ([]QBOTerm, error)
 	// EachCustomer and EachServiceItem page through every active and inactive row.
 	EachCustomer(ctx context.Context, fn func([]QBOCustomer) error) error
 	EachServiceItem(ctx context.Context, fn func([]QBOItem) error) error
@@ -62,6 +64,14 @@ type QBOAccount struct {
 	Active                bool
 }
 
+// QBOTerm is a QBO sales term (Term): STANDARD with DueDays, or DATE_DRIVEN with
+// DayOfMonthDue and DueNextMonthDays; nil where QBO gives none.
+type QBOTerm struct {
+	ID, Name, Type                           string
+	DueDays, DayOfMonthDue, DueNextMonthDays *int
+	Active                                   bool
+}
+
 // QBOCustomer is the part of a QBO Customer Hoursync reads and writes.
 type QBOCustomer struct {
 	ID, SyncToken, DisplayName, GivenName, FamilyName, Email string
@@ -89,6 +99,11 @@ type QBOTimeActivity struct {
 	Billable                                bool
 	HourlyRateCents                         int64
 	Description                             string
+	StartTime, EndTime                      string
+	BreakMinutes                            int
+	// Billed: QBO has this time billed (HasBeenBilled). On a write it means: leave the
+	// billed state as QBO has it (QBO owns it); BillableStatus is not sent.
+	Billed bool
 }
 
 // TimeActivityWrite is one batch operation: create, update (sparse) or delete.
@@ -110,6 +125,7 @@ type QBOInvoiceLine struct {
 	QuantityMilli int64
 	RateCents     int64
 	AmountCents   int64
+	Minutes       int64 // billed from time cards: the exact quantity is Minutes/60
 }
 
 // QBOInvoice is a QBO Invoice as Hoursync writes it.
@@ -118,6 +134,20 @@ type QBOInvoice struct {
 	Lines                                                        []QBOInvoiceLine
 	LinkedTimeActivities                                         []string
 	TotalCents                                                   int64
+	// TermID is the QBO Term (SalesTermRef) of the invoice; "" for none.
+	TermID string
+	// PrivateNote carries Hoursync's marker on invoices it created (sent on create only).
+	PrivateNote string
+	// CustomerName and OtherLinks are read back: the customer's name as QBO shows it,
+	// and the invoice's links to transactions other than time (payments…), which QBO
+	// owns and an update that changes the linked time must send back unchanged.
+	CustomerName string
+	OtherLinks   []QBOLinkedTxn
+}
+
+// QBOLinkedTxn is one LinkedTxn entry of a transaction.
+type QBOLinkedTxn struct {
+	ID, Type, LineID string
 }
 
 // Errors a Company returns, in the activities' own terms.
@@ -128,6 +158,23 @@ var (
 	ErrGone           = errors.New("QBO object deleted or inactive")
 	ErrPlan           = errors.New("QBO plan lacks the feature")
 )
+
+// GoneError is QBO's 610 "Object Not Found": the object written was deleted in QBO,
+// or (Field set) the reference in Field points to an inactive customer, item or
+// employee.
+type GoneError struct {
+	Field, Message string
+}
+
+func (e *GoneError) Error() string { return e.Message }
+
+// Is makes a GoneError match ErrGone.
+func (e *GoneError) Is(target error) bool { return target == ErrGone }
+
+// DuplicateDocNumberError is QBO's 6140: another invoice already has the number.
+type DuplicateDocNumberError struct{ Message string }
+
+func (e *DuplicateDocNumberError) Error() string { return e.Message }
 
 // DuplicateNameError is QBO's 6240: the name is taken (possibly by another kind of
 // entity sharing the name space).

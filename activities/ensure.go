@@ -81,6 +81,18 @@ type namesList[Q any] struct {
 	create     func(ctx context.Context, c Company, requestID string) (Q, error)
 	// duplicate is the message when QBO says the name is taken by another kind of object.
 	duplicate string
+	// kind and name say what the object is to a person ("service", "Research").
+	kind, name string
+	// localActive is Hoursync's copy of the object's Active flag (imported from QBO).
+	localActive bool
+	// reimport refreshes Hoursync's copy from QBO's (after it was made active there).
+	reimport func(ctx context.Context, got Q) error
+}
+
+// inactive is the error of a card or invoice that needs an inactive object.
+func (spec namesList[Q]) inactive() error {
+	return permanent(workflows.ErrTypeInactiveInQBO, "The %s %q is inactive in QuickBooks: make it active there, or pick another %s",
+		spec.kind, spec.name, spec.kind)
 }
 
 // ensureNamed makes sure a names-list object exists in QBO: linked already (pushing
@@ -91,12 +103,30 @@ func ensureNamed[Q any](ctx context.Context, a *Activities, in workflows.EnsureI
 	if err != nil {
 		return workflows.EnsureResult{}, err
 	}
-	if linked && spec.version <= link.SyncedVersion {
+	if linked && spec.version <= link.SyncedVersion && spec.localActive {
 		return workflows.EnsureResult{QBOID: link.QBOID}, nil
 	}
 	c, _, err := a.company(ctx, in.AccountID)
 	if err != nil {
 		return workflows.EnsureResult{}, err
+	}
+	if !spec.localActive {
+		if !linked {
+			return workflows.EnsureResult{}, spec.inactive()
+		}
+		// Inactive when last imported: it may have been made active in QBO since, which
+		// is what the person was told to do; only QBO knows.
+		current, err := spec.get(ctx, c, link.QBOID)
+		if err != nil {
+			return workflows.EnsureResult{}, asTemporal(spec.what, err)
+		}
+		if !spec.active(current) {
+			return workflows.EnsureResult{}, spec.inactive()
+		}
+		if err := spec.reimport(ctx, current); err != nil {
+			return workflows.EnsureResult{}, err
+		}
+		return workflows.EnsureResult{QBOID: link.QBOID}, nil
 	}
 	record := func(got Q, res workflows.EnsureResult, msg string) (workflows.EnsureResult, error) {
 		id, token := spec.key(got)
@@ -127,8 +157,7 @@ func ensureNamed[Q any](ctx context.Context, a *Activities, in workflows.EnsureI
 	}
 	if found {
 		if !spec.active(existing) {
-			return workflows.EnsureResult{}, permanent(workflows.ErrTypeDeletedInQBO,
-				"%s is inactive in QuickBooks; make it active there, then sync again", spec.what)
+			return workflows.EnsureResult{}, spec.inactive()
 		}
 		return record(existing, workflows.EnsureResult{Linked: true}, "Linked to the QuickBooks "+spec.noun+" of the same name")
 	}
@@ -168,6 +197,12 @@ func (a *Activities) EnsureCustomer(ctx context.Context, in workflows.EnsureInpu
 			return c.CreateCustomer(ctx, requestID, want)
 		},
 		duplicate: "the name is already used by an employee or vendor in QuickBooks; rename the customer in Hoursync or in QuickBooks",
+		kind:      "customer", name: cust.DisplayName, localActive: cust.Active,
+		reimport: func(ctx context.Context, q QBOCustomer) error {
+			_, _, err := a.Store.ImportCustomer(ctx, in.AccountID, in.RealmID, q.ID, q.SyncToken,
+				store.CustomerInput{DisplayName: q.DisplayName, Email: q.Email, Active: q.Active})
+			return err
+		},
 	})
 }
 
@@ -200,6 +235,12 @@ func (a *Activities) EnsureService(ctx context.Context, in workflows.EnsureInput
 			return c.CreateItem(ctx, requestID, item)
 		},
 		duplicate: "the name is already used by another product or service in QuickBooks",
+		kind:      "service", name: svc.Name, localActive: svc.Active,
+		reimport: func(ctx context.Context, q QBOItem) error {
+			_, _, err := a.Store.ImportService(ctx, in.AccountID, in.RealmID, q.ID, q.SyncToken,
+				store.ServiceInput{Name: q.Name, Description: q.Description, RateCents: q.UnitPriceCents, Active: q.Active})
+			return err
+		},
 	})
 }
 

@@ -59,6 +59,28 @@ func (a *Activities) ImportIncomeAccounts(ctx context.Context, ref workflows.Con
 	return res, nil
 }
 
+// ImportTerms imports the company's sales terms (active and inactive), the choices an
+// invoice's terms are made from.
+func (a *Activities) ImportTerms(ctx context.Context, ref workflows.ConnectionRef) (workflows.ImportListResult, error) {
+	c, _, err := a.company(ctx, ref.AccountID)
+	if err != nil {
+		return workflows.ImportListResult{}, err
+	}
+	terms, err := c.ListTerms(ctx)
+	if err != nil {
+		return workflows.ImportListResult{}, asTemporal("terms", err)
+	}
+	var res workflows.ImportListResult
+	for _, t := range terms {
+		if _, err := a.Store.UpsertTerm(ctx, ref.AccountID, ref.RealmID, store.TermInput{QBOID: t.ID, Name: t.Name, Type: t.Type,
+			DueDays: t.DueDays, DayOfMonthDue: t.DayOfMonthDue, DueNextMonthDays: t.DueNextMonthDays, Active: t.Active}); err != nil {
+			return res, err
+		}
+		res.Imported++
+	}
+	return res, nil
+}
+
 // ImportCustomers imports every customer, page by page, heartbeating as it goes.
 func (a *Activities) ImportCustomers(ctx context.Context, ref workflows.ConnectionRef) (workflows.ImportListResult, error) {
 	c, _, err := a.company(ctx, ref.AccountID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"hoursync/internal/store"
 	"hoursync/workflows"
@@ -20,39 +21,56 @@ type Syncs interface {
 func timeActivityOf(op workflows.TimeActivityOp) QBOTimeActivity {
 	return QBOTimeActivity{ID: op.QBOID, SyncToken: op.SyncToken, EmployeeID: op.EmployeeQBOID, CustomerID: op.CustomerQBOID,
 		ItemID: op.ItemQBOID, TxnDate: op.TxnDate, Hours: op.Minutes / 60, Minutes: op.Minutes % 60, Billable: op.Billable,
-		HourlyRateCents: op.HourlyRateCents, Description: op.Description}
+		HourlyRateCents: op.HourlyRateCents, Description: op.Description, StartTime: op.StartTime, EndTime: op.EndTime,
+		BreakMinutes: op.BreakMinutes, Billed: op.KeepBilled}
 }
+
+// msgUpToDate is the history entry of a synced card unchanged since its last sync.
+const msgUpToDate = "Already up to date in QuickBooks"
 
 // PushTimeActivities sends one fixed batch of TimeActivity writes with the batch's
 // requestid: a retry after a lost response is answered by QBO's replay, never executed
 // twice. Each card's link and state are stored before the activity completes; a stale
 // SyncToken is re-read and Hoursync's fields re-applied; one card's failure is that
-// card's alone.
+// card's alone. Cards already up to date (OpNone) are not sent.
 func (a *Activities) PushTimeActivities(ctx context.Context, in workflows.PushTimeActivitiesInput) ([]workflows.Outcome, error) {
-	if len(in.Ops) == 0 {
-		return nil, nil // QBO rejects empty batches; there is nothing to send.
-	}
 	if len(in.Ops) > workflows.BatchSize {
 		return nil, permanent(workflows.ErrTypeValidation, "a batch holds at most %d writes, got %d", workflows.BatchSize, len(in.Ops))
+	}
+	r := run(ctx, in.Kind)
+	outcomes := make([]workflows.Outcome, 0, len(in.Ops))
+	var send []workflows.TimeActivityOp
+	for _, op := range in.Ops {
+		if op.Op != workflows.OpNone {
+			send = append(send, op)
+			continue
+		}
+		if err := a.Store.RecordSyncSuccess(ctx, in.AccountID, store.ObjectTimeCard, op.CardID, store.SyncSuccess{
+			RealmID: in.RealmID, QBOID: op.QBOID, SyncToken: op.SyncToken, SyncedVersion: op.Version, Message: msgUpToDate}, r); err != nil {
+			return nil, err
+		}
+		outcomes = append(outcomes, workflows.Outcome{Object: workflows.ObjectRef{Type: store.ObjectTimeCard, ID: op.CardID},
+			Succeeded: true, Skipped: true, Message: msgUpToDate})
+	}
+	if len(send) == 0 {
+		return outcomes, nil // QBO rejects empty batches; there is nothing to send.
 	}
 	c, _, err := a.company(ctx, in.AccountID)
 	if err != nil {
 		return nil, err
 	}
-	writes := make([]TimeActivityWrite, len(in.Ops))
-	for i, op := range in.Ops {
+	writes := make([]TimeActivityWrite, len(send))
+	for i, op := range send {
 		writes[i] = TimeActivityWrite{Op: op.Op, TA: timeActivityOf(op)}
 	}
 	results, err := c.BatchTimeActivities(ctx, in.RequestID, writes)
 	if err != nil {
 		return nil, asTemporal("time cards", err)
 	}
-	if len(results) != len(in.Ops) {
-		return nil, fmt.Errorf("activities: batch answered %d results for %d writes", len(results), len(in.Ops))
+	if len(results) != len(send) {
+		return nil, fmt.Errorf("activities: batch answered %d results for %d writes", len(results), len(send))
 	}
-	r := run(ctx, in.Kind)
-	outcomes := make([]workflows.Outcome, 0, len(in.Ops))
-	for i, op := range in.Ops {
+	for i, op := range send {
 		heartbeat(ctx, i)
 		res := results[i]
 		msg := ""
@@ -69,12 +87,10 @@ func (a *Activities) PushTimeActivities(ctx context.Context, in workflows.PushTi
 		if res.Err != nil {
 			outcome.ErrorType, outcome.Message = failureOf(timeCardError(op, res.Err))
 			if outcome.ErrorType == "" {
-				// A retry of the batch would get QBO's replay of this very answer, so
-				// the card fails now and the person can sync it again.
 				outcome.ErrorType = "QBOError"
 				outcome.Message = fmt.Sprintf("QuickBooks could not save this time (%v); sync it again, and if it keeps failing open the workflow for details.", res.Err)
 			}
-			if err := a.Store.RecordSyncFailure(ctx, in.AccountID, store.ObjectTimeCard, op.CardID, outcome.ErrorType, outcome.Message, r); err != nil {
+			if err := a.recordTimeCardFault(ctx, in, op, res.Err, outcome, r); err != nil {
 				return nil, err
 			}
 			outcomes = append(outcomes, outcome)
@@ -92,8 +108,21 @@ func (a *Activities) PushTimeActivities(ctx context.Context, in workflows.PushTi
 		outcome.Succeeded, outcome.Message = true, msg
 		outcomes = append(outcomes, outcome)
 	}
-	a.logger(ctx).Info("time activities pushed", "account_id", in.AccountID, "realm_id", in.RealmID, "writes", len(in.Ops), "request_id", in.RequestID)
+	a.logger(ctx).Info("time activities pushed", "account_id", in.AccountID, "realm_id", in.RealmID, "writes", len(send), "request_id", in.RequestID)
 	return outcomes, nil
+}
+
+// recordTimeCardFault records a card QBO refused. QBO answered, so the card's next
+// write is a new request (a repeat of this one would get the same fault back); a
+// time deleted in QBO is unlinked, so syncing the card again creates it anew.
+func (a *Activities) recordTimeCardFault(ctx context.Context, in workflows.PushTimeActivitiesInput, op workflows.TimeActivityOp, qboErr error, outcome workflows.Outcome, r store.SyncRun) error {
+	var gone *GoneError
+	if errors.Is(qboErr, ErrGone) && !(errors.As(qboErr, &gone) && gone.Field != "") && op.QBOID != "" {
+		if err := a.Store.MarkDeletedInQBO(ctx, in.AccountID, in.RealmID, store.ObjectTimeCard, op.CardID); err != nil {
+			return err
+		}
+	}
+	return a.Store.RecordQBOFault(ctx, in.AccountID, store.ObjectTimeCard, op.CardID, outcome.ErrorType, outcome.Message, r)
 }
 
 func (a *Activities) reapplyTimeActivity(ctx context.Context, c Company, realm string, op workflows.TimeActivityOp) (QBOTimeActivity, error) {
@@ -103,16 +132,39 @@ func (a *Activities) reapplyTimeActivity(ctx context.Context, c Company, realm s
 	}
 	ta := timeActivityOf(op)
 	ta.SyncToken = current.SyncToken
+	// Only Hoursync's fields are re-applied: billed in QBO stays billed.
+	ta.Billed = ta.Billed || current.Billed
 	return c.UpdateTimeActivity(ctx, reqID(realm, "time_card", op.CardID, op.Version, "reapply", current.SyncToken), ta)
 }
 
-// timeCardError words a card's failure for the person who logged it.
+// timeCardError words a card's failure for the person who logged it, naming the
+// customer, service or employee QBO has inactive.
 func timeCardError(op workflows.TimeActivityOp, err error) error {
+	var gone *GoneError
+	if errors.As(err, &gone) && gone.Field != "" {
+		switch strings.TrimSuffix(gone.Field, ".value") {
+		case "CustomerRef":
+			return permanent(workflows.ErrTypeInactiveInQBO, "The customer %q is inactive in QuickBooks: make it active there, or pick another customer", op.CustomerName)
+		case "ItemRef":
+			return permanent(workflows.ErrTypeInactiveInQBO, "The service %q is inactive in QuickBooks: make it active there, or pick another service", op.ServiceName)
+		case "EmployeeRef":
+			return permanent(workflows.ErrTypeInactiveInQBO, "The employee %q is inactive in QuickBooks: make them active there, then sync this time again", op.EmployeeName)
+		}
+		return permanent(workflows.ErrTypeInactiveInQBO, "Something this time refers to (%s) is inactive in QuickBooks: make it active there, then sync again", gone.Field)
+	}
 	if errors.Is(err, ErrGone) {
 		return permanent(workflows.ErrTypeDeletedInQBO,
-			"This time's entry was deleted in QuickBooks, or its customer, service or employee was made inactive there; Hoursync does not recreate it on its own. Check QuickBooks, then sync again.")
+			"This time was deleted in QuickBooks. Sync it again to create it there anew, or delete the card in Hoursync if it should not be billed.")
 	}
-	return asTemporal(fmt.Sprintf("Time card %d", op.CardID), err)
+	return asTemporal(timeCardWhat(op), err)
+}
+
+// timeCardWhat names a card as a person knows it.
+func timeCardWhat(op workflows.TimeActivityOp) string {
+	if op.EmployeeName == "" {
+		return fmt.Sprintf("Time card %d", op.CardID)
+	}
+	return fmt.Sprintf("%s's time on %s for %s (%s)", op.EmployeeName, op.TxnDate, op.CustomerName, op.ServiceName)
 }
 
 // failureOf gives the type and message of a permanent error, or "" for others.
@@ -146,37 +198,16 @@ func (a *Activities) PushInvoice(ctx context.Context, in workflows.PushInvoiceIn
 		TxnDate: op.TxnDate, DueDate: op.DueDate, Memo: op.Memo, LinkedTimeActivities: op.LinkedTimeActivities}
 	for _, l := range op.Lines {
 		inv.Lines = append(inv.Lines, QBOInvoiceLine{ItemID: l.ItemQBOID, Description: l.Description,
-			QuantityMilli: l.QuantityMilli, RateCents: l.RateCents, AmountCents: l.AmountCents})
+			QuantityMilli: l.QuantityMilli, RateCents: l.RateCents, AmountCents: l.AmountCents, Minutes: l.Minutes})
 	}
 	var got QBOInvoice
 	msg := ""
 	switch op.Op {
 	case workflows.OpCreate:
-		existing, found, ferr := c.FindInvoiceByDocNumber(ctx, op.DocNumber)
-		if ferr != nil {
-			return outcome, asTemporal(what, ferr)
-		}
-		if found {
-			inv.ID, inv.SyncToken = existing.ID, existing.SyncToken
-			got, err = c.UpdateInvoice(ctx, in.RequestID, inv)
-			msg = "Linked to the QuickBooks invoice with the same number and updated"
-		} else {
-			got, err = c.CreateInvoice(ctx, in.RequestID, inv)
-			msg = "Created in QuickBooks"
-		}
+		inv.PrivateNote = op.Marker
+		got, msg, err = a.createInvoice(ctx, c, in, inv)
 	case workflows.OpUpdate:
-		got, err = c.UpdateInvoice(ctx, in.RequestID, inv)
-		msg = "Updated in QuickBooks"
-		if errors.Is(err, ErrStale) {
-			// Edited in QBO since our last sync: Hoursync owns invoices, so its
-			// fields are re-applied on top of QBO's current copy.
-			var current QBOInvoice
-			if current, err = c.GetInvoice(ctx, op.QBOID); err == nil {
-				inv.SyncToken = current.SyncToken
-				got, err = c.UpdateInvoice(ctx, workflows.RequestID(in.RequestID, "reapply", current.SyncToken), inv)
-				msg = "QuickBooks had a newer copy (edited there since the last sync); Hoursync's version was applied on top of it"
-			}
-		}
+		got, msg, err = updateInvoice(ctx, c, in, inv)
 	case workflows.OpDelete:
 		err = c.DeleteInvoice(ctx, in.RequestID, op.QBOID, op.SyncToken)
 		got, msg = QBOInvoice{ID: op.QBOID, SyncToken: op.SyncToken}, "Deleted in QuickBooks"
@@ -190,15 +221,18 @@ func (a *Activities) PushInvoice(ctx context.Context, in workflows.PushInvoiceIn
 		return outcome, permanent(workflows.ErrTypeValidation, "unknown invoice operation %q", op.Op)
 	}
 	if err != nil {
-		if errors.Is(err, ErrGone) {
-			err = permanent(workflows.ErrTypeDeletedInQBO, "%s was deleted in QuickBooks, or its customer or a service was made inactive there; Hoursync does not recreate it on its own", what)
-		}
-		perm := asTemporal(what, err)
+		perm := asTemporal(what, invoiceError(op, err))
 		if typ, m := failureOf(perm); typ != "" {
 			outcome.ErrorType, outcome.Message = typ, m
-			return outcome, a.Store.RecordSyncFailure(ctx, in.AccountID, store.ObjectInvoice, op.InvoiceID, typ, m, r)
+			// QBO answered (or Hoursync refused to send): the next write is a new request.
+			return outcome, a.Store.RecordQBOFault(ctx, in.AccountID, store.ObjectInvoice, op.InvoiceID, typ, m, r)
 		}
 		return outcome, perm
+	}
+	if op.Op == workflows.OpCreate && got.DocNumber != "" && got.DocNumber != op.DocNumber {
+		if err := a.Store.RenumberInvoiceFromQBO(ctx, in.AccountID, op.InvoiceID, got.DocNumber); err != nil {
+			return outcome, err
+		}
 	}
 	outcome.Succeeded, outcome.Message = true, msg
 	return outcome, a.Store.RecordSyncSuccess(ctx, in.AccountID, store.ObjectInvoice, op.InvoiceID, store.SyncSuccess{

@@ -67,12 +67,17 @@ func companyError(err error) error {
 		return fmt.Errorf("%w: %v", ErrNeedsReconnect, err)
 	case errors.Is(err, qbo.ErrStale):
 		return fmt.Errorf("%w: %v", ErrStale, err)
+	case errors.Is(err, qbo.ErrNotFound) && errors.As(err, &fault):
+		return &GoneError{Field: fault.Field(), Message: err.Error()}
 	case errors.Is(err, qbo.ErrNotFound):
 		return fmt.Errorf("%w: %v", ErrGone, err)
 	case errors.Is(err, qbo.ErrPlanLacksFeature):
 		return fmt.Errorf("%w: %v", ErrPlan, err)
 	case errors.Is(err, qbo.ErrDuplicateName) && errors.As(err, &fault):
 		return &DuplicateNameError{ExistingID: fault.ExistingID, Message: fault.Message()}
+	case errors.Is(err, qbo.ErrValidation) && errors.As(err, &fault) &&
+		(fault.Code() == qbo.CodeDuplicateDocNumber || fault.Code() == qbo.CodeDuplicateDocNumberOld):
+		return &DuplicateDocNumberError{Message: fault.Message()}
 	case errors.Is(err, qbo.ErrValidation) && errors.As(err, &fault):
 		return &ValidationError{Code: fault.Code(), Field: fault.Field(), Message: fault.Message()}
 	}
@@ -145,6 +150,18 @@ func each[T qbo.Entity](ctx context.Context, c *qbo.Client, q qbo.Query, fn func
 		}
 	}
 	return nil
+}
+
+func (q *qboCompany) ListTerms(ctx context.Context) ([]QBOTerm, error) {
+	var out []QBOTerm
+	err := each(ctx, q.c, qbo.From[qbo.Term](), func(page []qbo.Term) error {
+		for _, t := range page {
+			out = append(out, QBOTerm{ID: t.ID, Name: t.Name, Type: t.Type, DueDays: t.DueDays,
+				DayOfMonthDue: t.DayOfMonthDue, DueNextMonthDays: t.DueNextMonthDays, Active: isTrue(t.Active)})
+		}
+		return nil
+	})
+	return out, err
 }
 
 func (q *qboCompany) ListIncomeAccounts(ctx context.Context) ([]QBOAccount, error) {
@@ -289,9 +306,19 @@ func timeActivityFrom(ta QBOTimeActivity) qbo.TimeActivity {
 	out := qbo.TimeActivity{TxnDate: ta.TxnDate, NameOf: qbo.NameOfEmployee, EmployeeRef: ref(ta.EmployeeID),
 		CustomerRef: ref(ta.CustomerID), ItemRef: ref(ta.ItemID), Hours: &hours, Minutes: &minutes, Description: ta.Description,
 		BillableStatus: qbo.BillableStatusNotBillable}
+	if ta.StartTime != "" && ta.EndTime != "" {
+		// Hours and Minutes are sent too, agreeing with start, end and break: QBO takes
+		// either, and a sparse update must not leave an older Hours behind.
+		bh, bm := ta.BreakMinutes/60, ta.BreakMinutes%60
+		out.StartTime, out.EndTime, out.BreakHours, out.BreakMinutes = ta.StartTime, ta.EndTime, &bh, &bm
+	}
 	if ta.Billable {
 		rate := qbo.Money(ta.HourlyRateCents)
 		out.BillableStatus, out.HourlyRate = qbo.BillableStatusBillable, &rate
+	}
+	if ta.Billed {
+		// QBO owns the billed state: a sparse update without BillableStatus keeps it.
+		out.BillableStatus = ""
 	}
 	out.ID, out.SyncToken = ta.ID, ta.SyncToken
 	return out
@@ -299,7 +326,8 @@ func timeActivityFrom(ta QBOTimeActivity) qbo.TimeActivity {
 
 func timeActivityOfQBO(t qbo.TimeActivity) QBOTimeActivity {
 	out := QBOTimeActivity{ID: t.ID, SyncToken: t.SyncToken, TxnDate: t.TxnDate, Description: t.Description,
-		Billable: t.BillableStatus != qbo.BillableStatusNotBillable}
+		Billable: t.BillableStatus != qbo.BillableStatusNotBillable, Billed: t.BillableStatus == qbo.BillableStatusBilled,
+		StartTime: t.StartTime, EndTime: t.EndTime}
 	if t.EmployeeRef != nil {
 		out.EmployeeID = t.EmployeeRef.Value
 	}
@@ -314,6 +342,12 @@ func timeActivityOfQBO(t qbo.TimeActivity) QBOTimeActivity {
 	}
 	if t.Minutes != nil {
 		out.Minutes = *t.Minutes
+	}
+	if t.BreakHours != nil {
+		out.BreakMinutes = *t.BreakHours * 60
+	}
+	if t.BreakMinutes != nil {
+		out.BreakMinutes += *t.BreakMinutes
 	}
 	if t.HourlyRate != nil {
 		out.HourlyRateCents = t.HourlyRate.Cents()
@@ -348,29 +382,58 @@ func (q *qboCompany) UpdateTimeActivity(ctx context.Context, requestID string, t
 }
 
 func invoiceFrom(inv QBOInvoice) qbo.Invoice {
-	out := qbo.Invoice{DocNumber: inv.DocNumber, TxnDate: inv.TxnDate, DueDate: inv.DueDate, CustomerRef: ref(inv.CustomerID)}
+	out := qbo.Invoice{DocNumber: inv.DocNumber, TxnDate: inv.TxnDate, DueDate: inv.DueDate, CustomerRef: ref(inv.CustomerID),
+		SalesTermRef: ref(inv.TermID)}
 	if inv.Memo != "" {
 		out.CustomerMemo = &qbo.MemoRef{Value: inv.Memo}
 	}
 	for _, l := range inv.Lines {
-		qty, price := qbo.Quantity(l.QuantityMilli), qbo.Money(l.RateCents)
+		num, den := l.QuantityMilli, int64(1000) // the exact quantity: minutes/60 or thousandths/1000
+		if l.Minutes > 0 {
+			num, den = l.Minutes, 60
+		}
+		qty, price := qbo.LineQtyPrice(qbo.Money(l.AmountCents), qbo.Money(l.RateCents), num, den)
 		out.Line = append(out.Line, qbo.Line{Description: l.Description, Amount: qbo.Money(l.AmountCents),
 			DetailType: qbo.DetailTypeSalesItem, SalesItemLineDetail: &qbo.SalesItemLineDetail{ItemRef: ref(l.ItemID), Qty: &qty, UnitPrice: &price}})
 	}
 	for _, id := range inv.LinkedTimeActivities {
 		out.LinkedTxn = append(out.LinkedTxn, qbo.LinkedTxn{TxnID: id, TxnType: "TimeActivity"})
 	}
+	if len(out.LinkedTxn) > 0 {
+		for _, l := range inv.OtherLinks {
+			out.LinkedTxn = append(out.LinkedTxn, qbo.LinkedTxn{TxnID: l.ID, TxnType: l.Type, TxnLineID: l.LineID})
+		}
+	}
+	out.PrivateNote = inv.PrivateNote
 	out.ID, out.SyncToken = inv.ID, inv.SyncToken
 	return out
 }
 
 func invoiceOf(inv qbo.Invoice) QBOInvoice {
 	out := QBOInvoice{ID: inv.ID, SyncToken: inv.SyncToken, DocNumber: inv.DocNumber, TxnDate: inv.TxnDate, DueDate: inv.DueDate}
+	if inv.SalesTermRef != nil {
+		out.TermID = inv.SalesTermRef.Value
+	}
 	if inv.CustomerRef != nil {
-		out.CustomerID = inv.CustomerRef.Value
+		out.CustomerID, out.CustomerName = inv.CustomerRef.Value, inv.CustomerRef.Name
 	}
 	if inv.TotalAmt != nil {
 		out.TotalCents = inv.TotalAmt.Cents()
+	}
+	out.PrivateNote = inv.PrivateNote
+	for _, l := range inv.LinkedTxn {
+		if l.TxnType == "TimeActivity" {
+			out.LinkedTimeActivities = append(out.LinkedTimeActivities, l.TxnID)
+		} else {
+			out.OtherLinks = append(out.OtherLinks, QBOLinkedTxn{ID: l.TxnID, Type: l.TxnType, LineID: l.TxnLineID})
+		}
+	}
+	for _, l := range inv.Line {
+		for _, lt := range l.LinkedTxn {
+			if lt.TxnType == "TimeActivity" {
+				out.LinkedTimeActivities = append(out.LinkedTimeActivities, lt.TxnID)
+			}
+		}
 	}
 	for _, l := range inv.Line {
 		if l.DetailType != qbo.DetailTypeSalesItem || l.SalesItemLineDetail == nil {

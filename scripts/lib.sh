@@ -5,7 +5,7 @@ BIN="$ROOT/bin"
 TEMPORAL_VERSION=v1.5.1
 STATICCHECK_VERSION=v0.8.2
 WORKFLOWCHECK_VERSION=v0.6.0
-SEARCH_ATTRIBUTES=(--search-attribute HoursyncAccount=Keyword --search-attribute QBORealm=Keyword --search-attribute SyncKind=Keyword)
+SEARCH_ATTRIBUTES=(--search-attribute HoursyncAccount=Keyword --search-attribute QBORealm=Keyword --search-attribute SyncKind=Keyword --search-attribute SyncFailed=Int)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -77,7 +77,7 @@ start_temporal() {
       if "$BIN/temporal" operator cluster health --address "127.0.0.1:$port" >/dev/null 2>&1; then
         # Search attributes are registered at start; a re-used database may predate them.
         "$BIN/temporal" operator search-attribute create --address "127.0.0.1:$port" \
-          --name HoursyncAccount --type Keyword --name QBORealm --type Keyword --name SyncKind --type Keyword >/dev/null 2>&1 || true
+          --name HoursyncAccount --type Keyword --name QBORealm --type Keyword --name SyncKind --type Keyword --name SyncFailed --type Int >/dev/null 2>&1 || true
         return 0
       fi
       if ! kill -0 "$TEMPORAL_PID" 2>/dev/null; then break; fi

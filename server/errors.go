@@ -63,8 +63,26 @@ func notFound(field, what string) *apiError {
 	return &apiError{Status: http.StatusNotFound, Code: codeNotFound, Message: what + " not found", Field: field}
 }
 
+// inactiveRef refuses a customer or service that is inactive, on the request's field,
+// saying where to make it active again. canPick is false where the request cannot name
+// another one (an invoice's customer is fixed once it exists).
+func inactiveRef(field string, ie *store.InactiveError, canPick bool) *apiError {
+	what := "customer"
+	if ie.ObjectType == store.ObjectService {
+		what = "service"
+	}
+	msg := fmt.Sprintf("The %s \"%s\" is inactive in QuickBooks: make it active there", what, ie.Name)
+	if !ie.InQuickBooks {
+		msg = fmt.Sprintf("The %s \"%s\" is inactive: make it active on the %ss page", what, ie.Name, what)
+	}
+	if canPick {
+		msg += ", or pick another " + what
+	}
+	return &apiError{Status: http.StatusUnprocessableEntity, Code: codeValidation, Field: field, Message: msg}
+}
+
 // fail answers the request with err as the API's error body. Store errors become 404,
-// 409 or 422; anything unexpected is logged and answers 500 without details.
+// 409 or 422 (an inactive customer or service is a 422 on its field); anything unexpected is logged and answers 500 without details.
 func (s *Server) fail(c *gin.Context, err error) {
 	ae := s.toAPIError(c, err)
 	c.AbortWithStatusJSON(ae.Status, gin.H{"error": ae})
@@ -75,9 +93,12 @@ func (s *Server) toAPIError(c *gin.Context, err error) *apiError {
 	var dup *store.DuplicateError
 	var ref *store.ReferenceError
 	var conflict *store.ConflictError
+	var inactive *store.InactiveError
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.As(err, &inactive):
+		return inactiveRef(inactive.Field, inactive, true)
 	case errors.As(err, &dup):
 		return &apiError{Status: http.StatusConflict, Code: codeDuplicate, Field: dup.Field,
 			Message: fmt.Sprintf("another record already uses this %s", strings.ReplaceAll(dup.Field, "_", " "))}

@@ -23,6 +23,7 @@ type invoiceRequest struct {
 	Date       string        `json:"date" openapi:"required"`
 	DueDate    string        `json:"due_date"`
 	Terms      string        `json:"terms"`
+	TermID     int64         `json:"term_id"`
 	Memo       string        `json:"memo"`
 	Lines      []lineRequest `json:"lines" openapi:"required"`
 }
@@ -77,7 +78,8 @@ func (r invoiceRequest) validate() (store.InvoiceInput, error) {
 	if err != nil {
 		return store.InvoiceInput{}, err
 	}
-	in := store.InvoiceInput{CustomerID: r.CustomerID, Number: r.Number, InvoiceDate: d, DueDate: dd, Terms: r.Terms, Memo: r.Memo}
+	in := store.InvoiceInput{CustomerID: r.CustomerID, Number: r.Number, InvoiceDate: d, DueDate: dd, Terms: r.Terms, Memo: r.Memo,
+		TermID: r.TermID}
 	if len(r.Lines) == 0 {
 		return store.InvoiceInput{}, invalid("lines", "add at least one line")
 	}
@@ -145,6 +147,12 @@ type invoiceJSON struct {
 	TimeCardIDs []int64           `json:"time_card_ids,omitempty"`
 	CreatedAt   time.Time         `json:"created_at"`
 	UpdatedAt   time.Time         `json:"updated_at"`
+	// QuickBooks, on the answer to a void, says whether the void went to QuickBooks at once.
+	QuickBooks *pushJSON `json:"quickbooks,omitempty"`
+	// TermID is the chosen QBO term (Terms holds its name); DueDateExplicit says the
+	// due date was set by hand, rather than following the term (QBO's, once synced).
+	TermID          *int64 `json:"term_id"`
+	DueDateExplicit bool   `json:"due_date_explicit"`
 }
 
 func toInvoiceJSON(inv store.Invoice) invoiceJSON {
@@ -155,6 +163,10 @@ func toInvoiceJSON(inv store.Invoice) invoiceJSON {
 		d := inv.DueDate.Time.Format(time.DateOnly)
 		out.DueDate = &d
 	}
+	if inv.TermID.Valid {
+		out.TermID = &inv.TermID.Int64
+	}
+	out.DueDateExplicit = inv.DueDateExplicit
 	for _, l := range inv.Lines {
 		out.Lines = append(out.Lines, invoiceLineJSON{ID: l.ID, Position: l.Position, ServiceID: l.ServiceID, Description: l.Description,
 			Quantity: formatFixed(l.QuantityMilli, 3), QuantityMilli: l.QuantityMilli, Rate: money(l.RateCents), RateCents: l.RateCents,
@@ -182,34 +194,7 @@ func (s *Server) answerInvoice(c *gin.Context, status int, inv store.Invoice) {
 	c.JSON(status, body)
 }
 
-// checkInvoiceRefs answers 404 naming the field when the customer or a line's service
-// is not one of this account's.
-func (s *Server) checkInvoiceRefs(c *gin.Context, in store.InvoiceInput) error {
-	ctx := c.Request.Context()
-	accountID := mustAuth(c).AccountID
-	if _, err := s.store.GetCustomer(ctx, accountID, in.CustomerID); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("customer_id", "customer")
-		}
-		return err
-	}
-	seen := map[int64]bool{}
-	for i, l := range in.Lines {
-		if seen[l.ServiceID] {
-			continue
-		}
-		if _, err := s.store.GetService(ctx, accountID, l.ServiceID); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return notFound(fmt.Sprintf("lines[%d].service_id", i), "service")
-			}
-			return err
-		}
-		seen[l.ServiceID] = true
-	}
-	return nil
-}
-
-func (s *Server) readInvoice(c *gin.Context) (store.InvoiceInput, bool) {
+func (s *Server) readInvoice(c *gin.Context, editing bool) (store.InvoiceInput, bool) {
 	var r invoiceRequest
 	if err := decodeJSON(c, &r); err != nil {
 		s.fail(c, err)
@@ -217,7 +202,7 @@ func (s *Server) readInvoice(c *gin.Context) (store.InvoiceInput, bool) {
 	}
 	in, err := r.validate()
 	if err == nil {
-		err = s.checkInvoiceRefs(c, in)
+		err = s.checkInvoiceRefs(c, in, editing)
 	}
 	if err != nil {
 		s.fail(c, err)
@@ -227,8 +212,12 @@ func (s *Server) readInvoice(c *gin.Context) (store.InvoiceInput, bool) {
 }
 
 func (s *Server) createInvoice(c *gin.Context) {
-	in, ok := s.readInvoice(c)
+	in, ok := s.readInvoice(c, false)
 	if !ok {
+		return
+	}
+	if err := s.resolveInvoiceTerms(c.Request.Context(), mustAuth(c).AccountID, &in, nil); err != nil {
+		s.fail(c, err)
 		return
 	}
 	inv, err := s.store.CreateInvoice(c.Request.Context(), mustAuth(c).AccountID, in)
@@ -247,6 +236,7 @@ type invoiceFromCardsRequest struct {
 	Date        string  `json:"date"`
 	DueDate     string  `json:"due_date"`
 	Terms       string  `json:"terms"`
+	TermID      int64   `json:"term_id"`
 	Memo        string  `json:"memo"`
 }
 
@@ -272,6 +262,9 @@ func (s *Server) createInvoiceFromTimeCards(c *gin.Context) {
 		return
 	}
 	ids, err := checkIDs("time_card_ids", r.TimeCardIDs, "time card")
+	if err == nil {
+		err = s.checkCardRefsActive(c, ids)
+	}
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -284,8 +277,12 @@ func (s *Server) createInvoiceFromTimeCards(c *gin.Context) {
 		s.fail(c, invalid("grouping", "grouping is per_service_rate or per_card"))
 		return
 	}
-	inv, err := s.store.CreateInvoiceFromTimeCards(ctx, a.AccountID,
-		store.InvoiceInput{Number: r.Number, InvoiceDate: d, DueDate: dd, Terms: r.Terms, Memo: r.Memo}, ids, r.Grouping)
+	header := store.InvoiceInput{Number: r.Number, InvoiceDate: d, DueDate: dd, Terms: r.Terms, Memo: r.Memo, TermID: r.TermID}
+	if err := s.resolveInvoiceTerms(ctx, a.AccountID, &header, nil); err != nil {
+		s.fail(c, err)
+		return
+	}
+	inv, err := s.store.CreateInvoiceFromTimeCards(ctx, a.AccountID, header, ids, r.Grouping)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			err = notFound("time_card_ids", "time card")
@@ -344,8 +341,12 @@ func (s *Server) updateInvoice(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	in, ok := s.readInvoice(c)
+	in, ok := s.readInvoice(c, true)
 	if !ok {
+		return
+	}
+	if err := s.resolveInvoiceTerms(ctx, accountID, &in, &cur); err != nil {
+		s.fail(c, err)
 		return
 	}
 	if in.CustomerID != cur.CustomerID {
@@ -360,30 +361,38 @@ func (s *Server) updateInvoice(c *gin.Context) {
 	s.answerInvoice(c, http.StatusOK, inv)
 }
 
+// voidInvoice voids an invoice; one QuickBooks has is voided there at once.
 func (s *Server) voidInvoice(c *gin.Context) {
 	id, ok := s.pathID(c)
 	if !ok {
 		return
 	}
-	inv, err := s.store.VoidInvoice(c.Request.Context(), mustAuth(c).AccountID, id)
+	inv, pushed, err := s.voidInvoiceAndPush(c, id)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.answerInvoice(c, http.StatusOK, inv)
+	body, err := s.invoiceBody(c, inv)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	body.QuickBooks = pushed
+	c.JSON(http.StatusOK, body)
 }
 
+// deleteInvoice deletes an invoice; one QuickBooks has is deleted there at once.
 func (s *Server) deleteInvoice(c *gin.Context) {
 	id, ok := s.pathID(c)
 	if !ok {
 		return
 	}
-	pending, err := s.store.DeleteInvoice(c.Request.Context(), mustAuth(c).AccountID, id)
+	out, err := s.deleteInvoiceAndPush(c, id)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"deleted": true, "pending_quickbooks_delete": pending})
+	c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) listInvoices(c *gin.Context) {

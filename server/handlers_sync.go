@@ -19,12 +19,13 @@ import (
 type startedJSON struct {
 	WorkflowID  string `json:"workflow_id"`
 	RunID       string `json:"run_id"`
+	SelectionID string `json:"selection_id,omitempty"`
 	WorkflowURL string `json:"workflow_url"`
 }
 
 func (s *Server) started(c *gin.Context, st syncs.Started) {
 	c.Set(ctxWorkflowID, st.WorkflowID)
-	c.JSON(http.StatusAccepted, startedJSON{WorkflowID: st.WorkflowID, RunID: st.RunID, WorkflowURL: s.workflowURL(st.WorkflowID)})
+	c.JSON(http.StatusAccepted, startedJSON{WorkflowID: st.WorkflowID, RunID: st.RunID, SelectionID: st.SelectionID, WorkflowURL: s.runURL(st.WorkflowID, st.RunID)})
 }
 
 // requireConnected answers 409 with the next step when the account has no usable
@@ -153,7 +154,7 @@ func (s *Server) syncProgress(c *gin.Context) {
 	// Without a worker the progress query waits for one; a poll must answer quickly.
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
 	defer cancel()
-	st, err := s.syncer.Progress(ctx, wf)
+	st, err := s.syncer.Progress(ctx, wf, c.Query("selection_id"))
 	if err != nil {
 		if errors.Is(err, syncs.ErrUnknownWorkflow) {
 			err = notFound("workflow_id", "workflow")
@@ -172,6 +173,7 @@ type syncStateJSON struct {
 	Message      string     `json:"message"`
 	ErrorCode    string     `json:"error_code"`
 	WorkflowID   string     `json:"workflow_id"`
+	RunID        string     `json:"run_id"`
 	WorkflowURL  string     `json:"workflow_url"`
 	LastSyncedAt *time.Time `json:"last_synced_at"`
 	QBOID        string     `json:"qbo_id"`
@@ -180,6 +182,7 @@ type syncStateJSON struct {
 	Synced       int64      `json:"synced_version"`
 }
 
+// historyJSON is one sync attempt; WorkflowURL opens the run that made it.
 type historyJSON struct {
 	store.SyncHistoryEntry
 	WorkflowURL string `json:"workflow_url"`
@@ -188,7 +191,7 @@ type historyJSON struct {
 func (s *Server) historyBody(entries []store.SyncHistoryEntry) []historyJSON {
 	out := make([]historyJSON, 0, len(entries))
 	for _, e := range entries {
-		out = append(out, historyJSON{SyncHistoryEntry: e, WorkflowURL: s.workflowURL(e.WorkflowID)})
+		out = append(out, historyJSON{SyncHistoryEntry: e, WorkflowURL: s.runURL(e.WorkflowID, e.RunID)})
 	}
 	return out
 }
@@ -244,7 +247,7 @@ func (s *Server) syncState(c *gin.Context) {
 		return
 	}
 	out := syncStateJSON{ObjectType: objectType, ObjectID: id, Status: st.Status, Message: st.Message, ErrorCode: st.ErrorCode,
-		WorkflowID: st.WorkflowID, WorkflowURL: s.workflowURL(st.WorkflowID)}
+		WorkflowID: st.WorkflowID, RunID: st.RunID, WorkflowURL: s.runURL(st.WorkflowID, st.RunID)}
 	if st.LastSyncedAt.Valid {
 		out.LastSyncedAt = &st.LastSyncedAt.Time
 	}

@@ -111,19 +111,22 @@ func (r timeCardRequest) validate() (timeCardDraft, error) {
 }
 
 type timeCardJSON struct {
-	ID          int64     `json:"id"`
-	UserID      int64     `json:"user_id"`
-	CustomerID  int64     `json:"customer_id"`
-	ServiceID   int64     `json:"service_id"`
-	Date        string    `json:"date"`
-	Minutes     int       `json:"minutes"`
-	StartTime   *string   `json:"start_time"`
-	EndTime     *string   `json:"end_time"`
-	Billable    bool      `json:"billable"`
-	Rate        string    `json:"rate"`
-	RateCents   int64     `json:"rate_cents"`
-	Notes       string    `json:"notes"`
-	InvoiceID   *int64    `json:"invoice_id"`
+	ID         int64   `json:"id"`
+	UserID     int64   `json:"user_id"`
+	CustomerID int64   `json:"customer_id"`
+	ServiceID  int64   `json:"service_id"`
+	Date       string  `json:"date"`
+	Minutes    int     `json:"minutes"`
+	StartTime  *string `json:"start_time"`
+	EndTime    *string `json:"end_time"`
+	Billable   bool    `json:"billable"`
+	Rate       string  `json:"rate"`
+	RateCents  int64   `json:"rate_cents"`
+	Notes      string  `json:"notes"`
+	InvoiceID  *int64  `json:"invoice_id"`
+	// Deleted marks a deleted card whose deletion has not reached QuickBooks yet
+	// (listed only with pending_deletes=true).
+	Deleted     bool      `json:"deleted,omitempty"`
 	Version     int64     `json:"version"`
 	SyncStatus  string    `json:"sync_status"`
 	SyncMessage string    `json:"sync_message"`
@@ -134,7 +137,7 @@ type timeCardJSON struct {
 func toTimeCardJSON(t store.TimeCard) timeCardJSON {
 	out := timeCardJSON{ID: t.ID, UserID: t.UserID, CustomerID: t.CustomerID, ServiceID: t.ServiceID, Date: t.Date(),
 		Minutes: t.Minutes, Billable: t.Billable, Rate: money(t.RateCents), RateCents: t.RateCents, Notes: t.Notes,
-		Version: t.Version, SyncStatus: t.SyncStatus, SyncMessage: t.SyncMessage, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+		Deleted: t.DeletedAt.Valid, Version: t.Version, SyncStatus: t.SyncStatus, SyncMessage: t.SyncMessage, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 	if t.StartTime.Valid {
 		out.StartTime = &t.StartTime.String
 	}
@@ -269,26 +272,24 @@ func (s *Server) updateTimeCard(c *gin.Context) {
 	c.JSON(http.StatusOK, toTimeCardJSON(tc))
 }
 
+// deleteTimeCard deletes a card; one QuickBooks has is deleted there at once.
 func (s *Server) deleteTimeCard(c *gin.Context) {
 	id, ok := s.pathID(c)
 	if !ok {
 		return
 	}
-	if _, err := s.ownCard(c, id); err != nil {
-		s.fail(c, err)
-		return
-	}
-	pending, err := s.store.DeleteTimeCard(c.Request.Context(), mustAuth(c).AccountID, id)
+	out, err := s.deleteCardsAndPush(c, []int64{id})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"deleted": true, "pending_quickbooks_delete": pending})
+	c.JSON(http.StatusOK, out)
 }
 
 // listTimeCards lists cards by week (?week=any date in it, weeks start on the
-// account's week start), date range, user, customer, sync status or unbilled. Members
-// see only their own.
+// account's week start), date range, user, customer, sync status or unbilled, and with
+// pending_deletes=true deleted cards still to be deleted in QuickBooks. Members see
+// only their own.
 func (s *Server) listTimeCards(c *gin.Context) {
 	p, ok := s.page(c)
 	if !ok {
@@ -357,6 +358,14 @@ func (s *Server) listTimeCards(c *gin.Context) {
 		f.Unbilled = true
 	default:
 		fail(invalid("unbilled", "unbilled is true or false"))
+		return
+	}
+	switch c.Query("pending_deletes") {
+	case "", "false":
+	case "true":
+		f.PendingDeletes = true
+	default:
+		fail(invalid("pending_deletes", "pending_deletes is true or false"))
 		return
 	}
 	if !a.User.IsAdmin() {

@@ -273,7 +273,7 @@ func (f *fakeSyncer) Disconnect(_ context.Context, accountID int64) error {
 	return nil
 }
 
-func (f *fakeSyncer) Progress(_ context.Context, workflowID string) (syncs.Status, error) {
+func (f *fakeSyncer) Progress(_ context.Context, workflowID, _ string) (syncs.Status, error) {
 	return syncs.Status{WorkflowID: workflowID, Running: true, Status: "Running", Progress: workflows.Progress{Total: 3, Done: 1}}, nil
 }
 

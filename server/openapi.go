@@ -46,6 +46,8 @@ type operation struct {
 type deletedJSON struct {
 	Deleted                 bool `json:"deleted"`
 	PendingQuickBooksDelete bool `json:"pending_quickbooks_delete"`
+	// QuickBooks says whether the pending deletion went to QuickBooks at once.
+	QuickBooks *pushJSON `json:"quickbooks,omitempty"`
 }
 
 type messageJSON struct {
@@ -156,12 +158,12 @@ func operations() []operation {
 		{Method: "GET", Path: "/api/v1/time-cards", Summary: "Time cards (members see their own)", Tag: "time", Access: signedIn,
 			Query: withPage(param{"week", "string", "any date of the week (YYYY-MM-DD)"}, param{"from", "string", "first date"}, param{"to", "string", "last date"},
 				param{"user_id", "integer", "person"}, param{"customer_id", "integer", "customer"}, param{"status", "string", "never|synced|changed|syncing|failed"}, param{"unbilled", "boolean", "only cards on no invoice"},
-				param{"ids", "string", "comma-separated ids (a selection)"}),
+				param{"ids", "string", "comma-separated ids (a selection)"}, param{"pending_deletes", "boolean", "also deleted cards whose deletion has not reached QuickBooks yet"}),
 			Status: 200, Response: listJSON[timeCardJSON]{}},
 		{Method: "POST", Path: "/api/v1/time-cards", Summary: "Record time (1 minute to 24 hours)", Tag: "time", Access: signedIn, Request: timeCardRequest{}, Status: 201, Response: timeCardJSON{}},
 		{Method: "GET", Path: "/api/v1/time-cards/{id}", Summary: "One time card", Tag: "time", Access: signedIn, Status: 200, Response: timeCardJSON{}},
 		{Method: "PUT", Path: "/api/v1/time-cards/{id}", Summary: "Replace a time card (refused while billed or syncing)", Tag: "time", Access: signedIn, Request: timeCardRequest{}, Status: 200, Response: timeCardJSON{}},
-		{Method: "DELETE", Path: "/api/v1/time-cards/{id}", Summary: "Delete a time card (a synced one is deleted in QBO by its next sync)", Tag: "time", Access: signedIn, Status: 200, Response: deletedJSON{}},
+		{Method: "DELETE", Path: "/api/v1/time-cards/{id}", Summary: "Delete a time card (a synced one is deleted in QBO at once)", Tag: "time", Access: signedIn, Status: 200, Response: deletedJSON{}},
 		{Method: "POST", Path: "/api/v1/time-cards/sync", Summary: "Sync selected time cards with QuickBooks", Tag: "sync", Access: signedIn, Request: syncTimeCardsRequest{}, Status: 202, Response: startedJSON{}},
 
 		{Method: "GET", Path: "/api/v1/invoices", Summary: "Invoices, newest first", Tag: "invoices", Access: adminOnly,
@@ -170,8 +172,8 @@ func operations() []operation {
 		{Method: "POST", Path: "/api/v1/invoices/from-time-cards", Summary: "Bill selected unbilled time cards", Tag: "invoices", Access: adminOnly, Request: invoiceFromCardsRequest{}, Status: 201, Response: invoiceJSON{}},
 		{Method: "GET", Path: "/api/v1/invoices/{id}", Summary: "One invoice with lines", Tag: "invoices", Access: adminOnly, Status: 200, Response: invoiceJSON{}},
 		{Method: "PUT", Path: "/api/v1/invoices/{id}", Summary: "Replace an invoice's header and lines", Tag: "invoices", Access: adminOnly, Request: invoiceRequest{}, Status: 200, Response: invoiceJSON{}},
-		{Method: "DELETE", Path: "/api/v1/invoices/{id}", Summary: "Delete an invoice, releasing its time cards", Tag: "invoices", Access: adminOnly, Status: 200, Response: deletedJSON{}},
-		{Method: "POST", Path: "/api/v1/invoices/{id}/void", Summary: "Void an invoice, releasing its time cards", Tag: "invoices", Access: adminOnly, Status: 200, Response: invoiceJSON{}},
+		{Method: "DELETE", Path: "/api/v1/invoices/{id}", Summary: "Delete an invoice, releasing its time cards (a synced one is deleted in QBO at once)", Tag: "invoices", Access: adminOnly, Status: 200, Response: deletedJSON{}},
+		{Method: "POST", Path: "/api/v1/invoices/{id}/void", Summary: "Void an invoice, releasing its time cards (a synced one is voided in QBO at once)", Tag: "invoices", Access: adminOnly, Status: 200, Response: invoiceJSON{}},
 		{Method: "POST", Path: "/api/v1/invoices/{id}/sync", Summary: "Sync an invoice with QuickBooks", Tag: "sync", Access: adminOnly, Status: 202, Response: startedJSON{}},
 
 		{Method: "GET", Path: "/api/v1/connection", Summary: "QuickBooks connection: company, plan, connected since", Tag: "quickbooks", Access: signedIn, Status: 200, Response: connectionJSON{}},

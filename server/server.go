@@ -32,7 +32,7 @@ type Syncer interface {
 	StartImport(ctx context.Context, accountID int64, realmID string, connectingUserID int64, reason string) (syncs.Started, error)
 	Resync(ctx context.Context, accountID int64, scope string) (syncs.Started, error)
 	Disconnect(ctx context.Context, accountID int64) error
-	Progress(ctx context.Context, workflowID string) (syncs.Status, error)
+	Progress(ctx context.Context, workflowID, selectionID string) (syncs.Status, error)
 	EnsureSchedules(ctx context.Context, accountID int64, interval string) error
 	RemoveAccount(ctx context.Context, accountID int64) error
 }

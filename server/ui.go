@@ -43,6 +43,7 @@ type pageData struct {
 	Error       *apiError
 	Form        url.Values
 	WorkflowID  string
+	SelectionID string
 	WorkflowURL string
 	// Progress is the running sync's progress when the page was drawn, for browsers
 	// without JavaScript (app.js keeps it current).
@@ -198,7 +199,7 @@ func (s *Server) pageData(c *gin.Context, title, nav string) *pageData {
 	}
 	if wf := c.Query("workflow_id"); wf != "" {
 		if owner, ok := workflowAccount(wf); ok && pd.Me != nil && owner == pd.Me.Account.ID {
-			pd.WorkflowID, pd.WorkflowURL = wf, s.workflowURL(wf)
+			pd.WorkflowID, pd.WorkflowURL, pd.SelectionID = wf, s.workflowURL(wf), c.Query("selection_id")
 			pd.Progress = s.progressText(c, wf)
 		}
 	}
@@ -214,18 +215,15 @@ func (s *Server) progressText(c *gin.Context, workflowID string) string {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), time.Second)
 	defer cancel()
-	st, err := s.syncer.Progress(ctx, workflowID)
+	st, err := s.syncer.Progress(ctx, workflowID, c.Query("selection_id"))
 	p := st.Progress
 	switch {
 	case err != nil || p.Total == 0:
 		return started
-	case p.Pending == 0 && p.Done+p.Failed >= p.Total:
-		if p.Failed > 0 {
-			return fmt.Sprintf("Finished: %d of %d done, %d failed.", p.Done, p.Total, p.Failed)
-		}
-		return fmt.Sprintf("Finished: %d of %d done.", p.Done, p.Total)
+	case p.Done >= p.Total:
+		return "Finished: " + p.Message
 	}
-	return fmt.Sprintf("%d of %d done so far; reload the page to follow it.", p.Done+p.Failed, p.Total)
+	return fmt.Sprintf("%d of %d done so far; reload the page to follow it.", p.Done, p.Total)
 }
 
 // syncResult is the message a finished sync of kind (the workflow id's first part)

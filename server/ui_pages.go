@@ -440,21 +440,20 @@ func (s *Server) uiTimesheetAction(c *gin.Context) {
 			s.redirect(c, back)
 			return
 		}
-		s.redirect(c, back+"&workflow_id="+url.QueryEscape(st.WorkflowID))
+		s.redirect(c, back+"&workflow_id="+url.QueryEscape(st.WorkflowID)+"&selection_id="+url.QueryEscape(st.SelectionID))
 	case "delete":
 		if !s.confirmed(c, "timesheet", back, confirmData{Question: fmt.Sprintf("Delete %s?", entries(len(ids))),
-			Detail: "Time already in QuickBooks is deleted there too by its next sync.", Yes: "Delete"}) {
+			Detail: "Time already in QuickBooks is deleted there too.", Yes: "Delete"}) {
 			return
 		}
-		for _, id := range ids {
-			if e := s.callAPI(c, "DELETE", "/api/v1/time-cards/"+strconv.FormatInt(id, 10), nil, nil); e != nil {
-				s.flash(c, "error", e.Message)
-				s.redirect(c, back)
-				return
-			}
+		del, err := s.deleteCardsAndPush(c, ids)
+		if err != nil {
+			s.flash(c, "error", s.toAPIError(c, err).Message)
+			s.redirect(c, back)
+			return
 		}
-		s.flash(c, "ok", fmt.Sprintf("Deleted %s.", entries(len(ids))))
-		s.redirect(c, back)
+		s.flash(c, "ok", fmt.Sprintf("Deleted %s.", entries(len(ids)))+pushNote(del.QuickBooks))
+		s.redirect(c, back+pushFollow("&", del.QuickBooks))
 	case "invoice":
 		var inv invoiceJSON
 		if e := s.callAPI(c, "POST", "/api/v1/invoices/from-time-cards", map[string]any{"time_card_ids": ids, "grouping": c.PostForm("grouping")}, &inv); e != nil {
@@ -478,9 +477,10 @@ func entries(n int) string {
 }
 
 // weekToResync lists the week's cards (of the posted week and filters) whose last sync
-// failed or that changed since it.
+// failed or that changed since it, deleted ones whose deletion has not reached
+// QuickBooks included.
 func (s *Server) weekToResync(c *gin.Context) []int64 {
-	q := url.Values{"week": {c.PostForm("week")}, "limit": {"200"}}
+	q := url.Values{"week": {c.PostForm("week")}, "limit": {"200"}, "pending_deletes": {"true"}}
 	for _, k := range []string{"user_id", "customer_id"} {
 		if v := c.PostForm(k); v != "" {
 			q.Set(k, v)
@@ -509,6 +509,10 @@ type invoicesData struct {
 	Services      []serviceJSON
 	CustomerNames map[int64]string
 	QBOURL        string
+	// Terms are the choices of the terms select; DueHint says where a due date not
+	// set by hand comes from.
+	Terms   []store.Term
+	DueHint string
 }
 
 type lineRow struct {
@@ -561,10 +565,13 @@ func (s *Server) uiInvoice(c *gin.Context) {
 	f := url.Values{}
 	f.Set("number", inv.Number)
 	f.Set("date", inv.Date)
-	if inv.DueDate != nil {
-		f.Set("due_date", *inv.DueDate)
+	if inv.DueDate != nil && inv.DueDateExplicit {
+		f.Set("due_date", *inv.DueDate) // one that follows the terms is shown beside the field
 	}
 	f.Set("terms", inv.Terms)
+	if inv.TermID != nil {
+		f.Set("term_id", strconv.FormatInt(*inv.TermID, 10))
+	}
 	f.Set("memo", inv.Memo)
 	var rows []lineRow
 	for _, l := range inv.Lines {
@@ -580,11 +587,18 @@ func (s *Server) invoicePage(c *gin.Context, status int, inv *invoiceJSON, f url
 		title = "Invoice " + inv.Number
 	}
 	pd := s.pageData(c, title, "invoices")
-	d := &invoicesData{Invoice: inv, Lines: rows}
+	d := &invoicesData{Invoice: inv, Lines: rows, DueHint: dueHint(inv)}
 	if err := s.invoiceLists(c, d); err != nil {
 		s.fail(c, err)
 		return
 	}
+	current, _ := strconv.ParseInt(f.Get("term_id"), 10, 64)
+	terms, err := s.termChoices(c.Request.Context(), mustAuth(c).AccountID, current)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	d.Terms = terms
 	if inv != nil && inv.SyncStatus != store.StatusNever {
 		if st, err := s.store.GetSyncState(c.Request.Context(), mustAuth(c).AccountID, store.ObjectInvoice, inv.ID); err == nil && st.Status != "" {
 			if conn, err := s.store.GetConnectionStatus(c.Request.Context(), mustAuth(c).AccountID); err == nil {
@@ -638,6 +652,7 @@ func (s *Server) uiSaveInvoice(c *gin.Context) {
 	body := map[string]any{"number": f.Get("number"), "date": f.Get("date"), "due_date": f.Get("due_date"),
 		"terms": f.Get("terms"), "memo": f.Get("memo"), "lines": lines}
 	setIf(body, "customer_id", formNumber(f.Get("customer_id")))
+	setIf(body, "term_id", formNumber(f.Get("term_id")))
 	method, path := "POST", "/api/v1/invoices"
 	var current *invoiceJSON
 	if id := c.Param("id"); id != "" {
@@ -684,32 +699,41 @@ func (s *Server) uiInvoiceAction(c *gin.Context) {
 		}
 		s.redirect(c, back+"?workflow_id="+url.QueryEscape(st.WorkflowID))
 	case "void":
-		if !s.confirmed(c, "invoices", back, confirmData{Question: "Void this invoice?", Detail: "Its time becomes unbilled again.", Yes: "Void"}) {
+		if !s.confirmed(c, "invoices", back, confirmData{Question: "Void this invoice?",
+			Detail: "Its time becomes unbilled again. An invoice already in QuickBooks is voided there too.", Yes: "Void"}) {
 			return
 		}
-		if e := s.callAPI(c, "POST", "/api/v1/invoices/"+id+"/void", nil, nil); e != nil {
-			s.flash(c, "error", e.Message)
-		} else {
-			s.flash(c, "ok", "Invoice voided; its time is unbilled again. Sync to void it in QuickBooks too.")
-		}
-		s.redirect(c, back)
-	case "delete":
-		if !s.confirmed(c, "invoices", back, confirmData{Question: "Delete this invoice?",
-			Detail: "An invoice already in QuickBooks is deleted there too by its next sync.", Yes: "Delete"}) {
+		invoiceID, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			s.fail(c, errNotFound)
 			return
 		}
-		var del deletedJSON
-		if e := s.callAPI(c, "DELETE", "/api/v1/invoices/"+id, nil, &del); e != nil {
-			s.flash(c, "error", e.Message)
+		_, pushed, err := s.voidInvoiceAndPush(c, invoiceID)
+		if err != nil {
+			s.flash(c, "error", s.toAPIError(c, err).Message)
 			s.redirect(c, back)
 			return
 		}
-		msg := "Invoice deleted."
-		if del.PendingQuickBooksDelete {
-			msg = "Invoice deleted here; its next sync deletes it in QuickBooks."
+		s.flash(c, "ok", "Invoice voided; its time is unbilled again."+pushNote(pushed))
+		s.redirect(c, back+pushFollow("?", pushed))
+	case "delete":
+		if !s.confirmed(c, "invoices", back, confirmData{Question: "Delete this invoice?",
+			Detail: "An invoice already in QuickBooks is deleted there too.", Yes: "Delete"}) {
+			return
 		}
-		s.flash(c, "ok", msg)
-		s.redirect(c, "/invoices")
+		invoiceID, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			s.fail(c, errNotFound)
+			return
+		}
+		del, err := s.deleteInvoiceAndPush(c, invoiceID)
+		if err != nil {
+			s.flash(c, "error", s.toAPIError(c, err).Message)
+			s.redirect(c, back)
+			return
+		}
+		s.flash(c, "ok", "Invoice deleted."+pushNote(del.QuickBooks))
+		s.redirect(c, "/invoices"+pushFollow("?", del.QuickBooks))
 	default:
 		s.fail(c, errNotFound)
 	}

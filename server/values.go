@@ -217,11 +217,23 @@ func (s *Server) today(tz string) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// workflowURL links a workflow in the Temporal UI.
+// workflowURL links a workflow in the Temporal UI, which opens its latest run: right
+// for a sync being followed, wrong for one that is over (see runURL).
 func (s *Server) workflowURL(workflowID string) string {
 	if workflowID == "" {
 		return ""
 	}
 	return fmt.Sprintf("%s/namespaces/%s/workflows/%s", s.cfg.TemporalUIURL,
 		url.PathEscape(s.cfg.TemporalNamespace), url.PathEscape(workflowID))
+}
+
+// runURL links one run of a workflow in the Temporal UI. Hoursync reuses a workflow id
+// for every run of the same sync (the account's time-card sync, an invoice's syncs,
+// continue-as-new), so a link to a past attempt must name its run or it opens a later
+// one. Without a run id (a sync that never started) it falls back to workflowURL.
+func (s *Server) runURL(workflowID, runID string) string {
+	if workflowID == "" || runID == "" {
+		return s.workflowURL(workflowID)
+	}
+	return s.workflowURL(workflowID) + "/" + url.PathEscape(runID) + "/history"
 }

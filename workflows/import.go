@@ -6,10 +6,17 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// Import brings the QBO company's income accounts, customers and services (all pages)
-// into the account and links the connecting user to their QBO Employee. A local object
-// with the same name is linked, not duplicated. QBO's time activities and invoices are
-// never imported: Hoursync is their source of truth.
+// importStep is one list an import brings in: its activity and where its count goes.
+type importStep struct {
+	name     string
+	activity string
+	count    *int
+}
+
+// Import brings the QBO company's income accounts, customers, services (all pages) and
+// sales terms into the account and links the connecting user to their QBO Employee. A
+// local object with the same name is linked, not duplicated. QBO's time activities and
+// invoices are never imported: Hoursync is their source of truth.
 func Import(ctx workflow.Context, in ImportInput) (ImportResult, error) {
 	var res ImportResult
 	progress := Progress{Total: 4, Message: "Importing from QuickBooks"}
@@ -20,14 +27,15 @@ func Import(ctx workflow.Context, in ImportInput) (ImportResult, error) {
 	ref := ConnectionRef{AccountID: in.AccountID, RealmID: in.RealmID}
 
 	// Income accounts first: services created later need one.
-	steps := []struct {
-		name     string
-		activity string
-		count    *int
-	}{
+	steps := []importStep{
 		{"income accounts", ActImportIncomeAccounts, &res.IncomeAccounts},
 		{"customers", ActImportCustomers, &res.Customers},
 		{"services", ActImportServices, &res.Services},
+	}
+	// Terms came later: histories of imports started before replay without the step.
+	if workflow.GetVersion(ctx, "import-terms", workflow.DefaultVersion, 1) >= 1 {
+		steps = append(steps, importStep{"terms", ActImportTerms, &res.Terms})
+		progress.Total++
 	}
 	for _, s := range steps {
 		progress.Current = s.name

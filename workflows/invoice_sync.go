@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"strconv"
 
 	"go.temporal.io/sdk/workflow"
 )
@@ -39,6 +38,7 @@ func InvoiceSync(ctx workflow.Context, in InvoiceSyncInput) (InvoiceSyncResult, 
 		_ = workflow.ExecuteLocalActivity(lctx, ActRecordSyncOutcome, RecordOutcomeInput{AccountID: in.AccountID, Kind: KindInvoice,
 			Outcomes: []Outcome{res.Outcome}}).Get(ctx, nil)
 		progress.Done, progress.Failed, progress.Message = 1, 1, msg
+		_ = workflow.UpsertTypedSearchAttributes(ctx, AttrFailed.ValueSet(1))
 		return res, nil
 	}
 
@@ -77,8 +77,7 @@ func InvoiceSync(ctx workflow.Context, in InvoiceSyncInput) (InvoiceSyncResult, 
 		return fail(err)
 	}
 	res.Op = op.Op
-	push := PushInvoiceInput{AccountID: in.AccountID, RealmID: conn.RealmID, Op: op,
-		RequestID: RequestID(conn.RealmID, "invoice", strconv.FormatInt(in.InvoiceID, 10), strconv.FormatInt(op.Version, 10), op.Op)}
+	push := PushInvoiceInput{AccountID: in.AccountID, RealmID: conn.RealmID, Op: op, RequestID: op.RequestID(conn.RealmID)}
 	var out Outcome
 	if err := workflow.ExecuteActivity(qctx, ActPushInvoice, push).Get(ctx, &out); err != nil {
 		return fail(err)
@@ -88,7 +87,9 @@ func InvoiceSync(ctx workflow.Context, in InvoiceSyncInput) (InvoiceSyncResult, 
 	if !out.Succeeded {
 		progress.Failed = 1
 		progress.Message = out.Message
+		_ = workflow.UpsertTypedSearchAttributes(ctx, AttrFailed.ValueSet(1))
 	} else {
+		progress.Synced = 1
 		progress.Message = "Invoice " + ref.Number + " is in QuickBooks."
 	}
 	progress.Current = ""

@@ -1,6 +1,9 @@
 package workflows
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Inputs and outputs of the activities the workflows call. They are plain data, so
 // they travel through Temporal's history and show in the UI as readable JSON.
@@ -34,6 +37,7 @@ type ImportInput struct {
 // ImportResult counts what an import brought in.
 type ImportResult struct {
 	IncomeAccounts int    `json:"income_accounts"`
+	Terms          int    `json:"terms"`
 	Customers      int    `json:"customers"`
 	Services       int    `json:"services"`
 	UserLinked     bool   `json:"user_linked"`
@@ -66,6 +70,8 @@ type MarkSyncingInput struct {
 type LoadTimeCardsInput struct {
 	AccountID int64   `json:"account_id"`
 	CardIDs   []int64 `json:"card_ids"`
+	// RealmID, when set, lets the answer say which cards are up to date in it.
+	RealmID string `json:"realm_id,omitempty"`
 }
 
 // TimeCardRef is what the workflow needs to know of a card to order its sync.
@@ -76,6 +82,8 @@ type TimeCardRef struct {
 	ServiceID  int64 `json:"service_id"`
 	// Deleted cards only need their QBO TimeActivity deleted.
 	Deleted bool `json:"deleted"`
+	// UpToDate cards are in QBO as they are here: they need nothing ensured or sent.
+	UpToDate bool `json:"up_to_date,omitempty"`
 }
 
 // EnsureInput asks for a local user, customer or service to exist in QBO.
@@ -124,11 +132,35 @@ type TimeActivityOp struct {
 	Billable        bool   `json:"billable"`
 	HourlyRateCents int64  `json:"hourly_rate_cents,omitempty"`
 	Description     string `json:"description,omitempty"`
+	// StartTime and EndTime (RFC 3339 with the account's offset on that day) and the
+	// break between them, when the card has a start and an end.
+	StartTime    string `json:"start_time,omitempty"`
+	EndTime      string `json:"end_time,omitempty"`
+	BreakMinutes int    `json:"break_minutes,omitempty"`
+	// KeepBilled: QBO has billed this time (an invoice links it), and QBO owns the billed
+	// state, so the write leaves BillableStatus and HourlyRate as QBO has them.
+	KeepBilled bool `json:"keep_billed,omitempty"`
+	// InvoiceID is the card's invoice when that invoice is in QBO: once the card's time
+	// is created there, the invoice is synced again to link it.
+	InvoiceID int64 `json:"invoice_id,omitempty"`
+	// Faults counts earlier writes of the card QBO answered with a fault; it makes this
+	// write a new request rather than one QBO would answer with its stored fault.
+	Faults int `json:"faults,omitempty"`
+	// Names for messages a person reads.
+	EmployeeName string `json:"employee_name,omitempty"`
+	CustomerName string `json:"customer_name,omitempty"`
+	ServiceName  string `json:"service_name,omitempty"`
 }
 
-// Member names the op inside its batch's requestid.
+// Member names the op inside its batch's requestid: the same card, version and
+// operation give the same member (a retry whose outcome is unknown is recognised by
+// QBO), and every fault QBO answered gives a new one.
 func (o TimeActivityOp) Member() string {
-	return o.Op + ":" + strconv.FormatInt(o.CardID, 10) + ":" + strconv.FormatInt(o.Version, 10)
+	m := o.Op + ":" + strconv.FormatInt(o.CardID, 10) + ":" + strconv.FormatInt(o.Version, 10)
+	if o.Faults > 0 {
+		m += ":f" + strconv.Itoa(o.Faults)
+	}
+	return m
 }
 
 // PushTimeActivitiesInput is one batch (≤ 30 ops) with its requestid.
@@ -163,6 +195,8 @@ type InvoiceLineOp struct {
 	QuantityMilli int64  `json:"quantity_milli"`
 	RateCents     int64  `json:"rate_cents"`
 	AmountCents   int64  `json:"amount_cents"`
+	// Minutes is set on a line billed from time cards (amount = minutes × rate / 60).
+	Minutes int64 `json:"minutes,omitempty"`
 }
 
 // InvoiceOp is an invoice's write, fixed before the first attempt.
@@ -175,11 +209,35 @@ type InvoiceOp struct {
 	CustomerQBOID string          `json:"customer_qbo_id,omitempty"`
 	DocNumber     string          `json:"doc_number,omitempty"`
 	TxnDate       string          `json:"txn_date,omitempty"`
-	DueDate       string          `json:"due_date,omitempty"`
+	DueDate       string          `json:"due_date,omitempty"`    // only a due date the person set
+	TermQBOID     string          `json:"term_qbo_id,omitempty"` // the QBO Term (SalesTermRef)
 	Memo          string          `json:"memo,omitempty"`
 	Lines         []InvoiceLineOp `json:"lines,omitempty"`
 	// LinkedTimeActivities are the QBO ids of the synced cards the invoice bills.
 	LinkedTimeActivities []string `json:"linked_time_activities,omitempty"`
+	// NumberAuto: Hoursync chose DocNumber, so another free number may be taken when
+	// QBO has it on someone else's invoice.
+	NumberAuto bool `json:"number_auto,omitempty"`
+	// Marker is written to the QBO invoice's PrivateNote on create: it proves a QBO
+	// invoice with the same number is this one (a create whose answer was lost).
+	Marker string `json:"marker,omitempty"`
+	// Faults counts earlier writes QBO answered with a fault (see TimeActivityOp).
+	Faults int `json:"faults,omitempty"`
+	// Skip: the invoice is in QBO exactly as it is here; nothing is sent.
+	Skip bool `json:"skip,omitempty"`
+}
+
+// RequestID is the invoice write's requestid: the same for a retry whose outcome is
+// unknown, new after each fault and whenever the time it links changed.
+func (o InvoiceOp) RequestID(realmID string) string {
+	parts := []string{realmID, "invoice", strconv.FormatInt(o.InvoiceID, 10), strconv.FormatInt(o.Version, 10), o.Op}
+	if o.Faults > 0 {
+		parts = append(parts, "f"+strconv.Itoa(o.Faults))
+	}
+	if len(o.LinkedTimeActivities) > 0 && o.Op == OpUpdate {
+		parts = append(parts, "links:"+strings.Join(o.LinkedTimeActivities, ","))
+	}
+	return RequestID(parts...)
 }
 
 // PushInvoiceInput is the write with its requestid.

@@ -10,7 +10,7 @@ import (
 
 // nonRetryable are the error types retrying cannot fix.
 var nonRetryable = []string{ErrTypeNeedsReconnect, ErrTypePlan, ErrTypeValidation, ErrTypeDeletedInQBO,
-	ErrTypeIncomeAccount, ErrTypeNotConnected, ErrTypeNotFound}
+	ErrTypeIncomeAccount, ErrTypeNotConnected, ErrTypeNotFound, ErrTypeInactiveInQBO, ErrTypeNumberTaken}
 
 // retry backs off exponentially from a second up to maxInterval; errors a person has
 // to fix are never retried. attempts 0 means until the activity's timeout.

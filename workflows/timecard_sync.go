@@ -1,9 +1,11 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -13,6 +15,9 @@ const SignalSyncTimeCards = "sync-time-cards"
 // SyncTimeCardsRequest is a selection of cards to sync.
 type SyncTimeCardsRequest struct {
 	CardIDs []int64 `json:"card_ids"`
+	// SelectionID names the selection, so its own progress can be asked for; the
+	// starter makes it unique.
+	SelectionID string `json:"selection_id,omitempty"`
 }
 
 // TimeCardSyncInput starts (or continues) an account's time-card sync.
@@ -21,6 +26,23 @@ type TimeCardSyncInput struct {
 	// Pending carries cards not yet synced across continue-as-new.
 	Pending  []int64  `json:"pending,omitempty"`
 	Progress Progress `json:"progress"`
+	// Selections carries each selection's progress, with the cards it still waits for.
+	Selections []Selection `json:"selections,omitempty"`
+}
+
+// Selection is one selection's progress, with the cards it still waits for.
+type Selection struct {
+	Progress Progress `json:"progress"`
+	Waiting  []int64  `json:"waiting,omitempty"`
+}
+
+// TimeCardSyncResult is what a run did, for operators: a run that failed cards does
+// not look like a clean success.
+type TimeCardSyncResult struct {
+	Synced  int    `json:"synced"`
+	Failed  int    `json:"failed"`
+	Skipped int    `json:"skipped"`
+	Message string `json:"message"`
 }
 
 // Tunables of the time-card sync.
@@ -31,6 +53,15 @@ const (
 	idleWait = 30 * time.Second
 	// cardsPerRun bounds the history of one run; then it continues as new.
 	cardsPerRun = 600
+	// keptSelections is how many finished selections still answer their progress.
+	keptSelections = 50
+)
+
+// Card results, as counted in progress.
+const (
+	resultSynced = iota
+	resultFailed
+	resultSkipped
 )
 
 // TimeCardSync syncs an account's time cards to QBO TimeActivities. There is one per
@@ -42,16 +73,51 @@ const (
 // linked, or created); then the batch's writes are fixed and pushed through QBO's batch
 // endpoint with a requestid derived from its members, so a retry after a lost response
 // is answered by QBO's replay instead of creating duplicates. One failing card never
-// blocks the others.
-func TimeCardSync(ctx workflow.Context, in TimeCardSyncInput) error {
-	s := &timeCardSync{accountID: in.AccountID, progress: in.Progress, queued: map[int64]bool{}}
-	s.enqueue(in.Pending...)
+// blocks the others. Cards already up to date are not written; the invoices of cards
+// created in QBO are synced again, so they link the new time.
+func TimeCardSync(ctx workflow.Context, in TimeCardSyncInput) (TimeCardSyncResult, error) {
+	s := &timeCardSync{accountID: in.AccountID, progress: in.Progress, queued: map[int64]bool{},
+		waiting: map[int64][]*Selection{}, inflight: map[int64][]*Selection{}, inflightRuns: map[int64]int{},
+		bySelection: map[string]*Selection{}}
+	if len(in.Selections) == 0 && len(in.Pending) > 0 {
+		// Started with cards and no selections (a run from before selections): they are
+		// one selection, counted in the run unless the run carried its count already.
+		carried := s.progress.Total
+		s.select_(SyncTimeCardsRequest{CardIDs: in.Pending})
+		if carried > 0 {
+			s.progress.Total = carried
+		}
+	}
+	// Cards carried over were counted when they were selected.
+	for _, id := range in.Pending {
+		if !s.queued[id] {
+			s.queued[id] = true
+			s.queue = append(s.queue, id)
+		}
+	}
+	for i := range in.Selections {
+		sel := in.Selections[i]
+		s.addSelection(&sel)
+		for _, id := range sel.Waiting {
+			s.waiting[id] = append(s.waiting[id], &sel)
+		}
+		sel.Waiting = nil
+	}
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) {
 		p := s.progress
 		p.Pending = len(s.queue)
 		return p, nil
 	}); err != nil {
-		return err
+		return TimeCardSyncResult{}, err
+	}
+	if err := workflow.SetQueryHandler(ctx, QuerySelectionProgress, func(id string) (Progress, error) {
+		sel, ok := s.bySelection[id]
+		if !ok {
+			return Progress{}, fmt.Errorf("no selection %q in this sync", id)
+		}
+		return sel.Progress, nil
+	}); err != nil {
+		return TimeCardSyncResult{}, err
 	}
 	signals := workflow.GetSignalChannel(ctx, SignalSyncTimeCards)
 	drain := func() {
@@ -60,7 +126,7 @@ func TimeCardSync(ctx workflow.Context, in TimeCardSyncInput) error {
 			if !signals.ReceiveAsync(&req) {
 				return
 			}
-			s.enqueue(req.CardIDs...)
+			s.select_(req)
 		}
 	}
 	processed := 0
@@ -74,7 +140,7 @@ func TimeCardSync(ctx workflow.Context, in TimeCardSyncInput) error {
 			sel.AddReceive(signals, func(c workflow.ReceiveChannel, _ bool) {
 				var req SyncTimeCardsRequest
 				c.Receive(ctx, &req)
-				s.enqueue(req.CardIDs...)
+				s.select_(req)
 				got = true
 			})
 			sel.AddFuture(workflow.NewTimer(timerCtx, idleWait), func(workflow.Future) {})
@@ -85,19 +151,26 @@ func TimeCardSync(ctx workflow.Context, in TimeCardSyncInput) error {
 				if len(s.queue) == 0 {
 					s.progress.Current = ""
 					s.progress.Message = s.summary()
-					return nil
+					return TimeCardSyncResult{Synced: s.progress.Synced, Failed: s.progress.Failed,
+						Skipped: s.progress.Skipped, Message: s.progress.Message}, nil
 				}
 			}
 			continue
 		}
 		if processed >= cardsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			drain()
-			return workflow.NewContinueAsNewError(ctx, TimeCardSync,
-				TimeCardSyncInput{AccountID: s.accountID, Pending: s.queue, Progress: s.progress})
+			return TimeCardSyncResult{}, workflow.NewContinueAsNewError(ctx, TimeCardSync,
+				TimeCardSyncInput{AccountID: s.accountID, Pending: s.queue, Progress: s.progress, Selections: s.carry()})
 		}
 		batch := s.take(BatchSize)
 		s.syncBatch(ctx, batch)
 		processed += len(batch)
+		// Cards the batch did not report on (an activity failed before it could) are
+		// failures: no selection waits forever.
+		for _, id := range batch {
+			s.finish(id, resultFailed)
+		}
+		_ = workflow.UpsertTypedSearchAttributes(ctx, AttrFailed.ValueSet(int64(s.progress.Failed)))
 		if len(s.queue) == 0 {
 			// Between batches the query answers what is done, not the last batch.
 			s.progress.Current = ""
@@ -112,16 +185,87 @@ type timeCardSync struct {
 	queued    map[int64]bool
 	progress  Progress
 	conn      *ConnectionInfo
+	// selections in the order they came; bySelection finds one by id. waiting maps a
+	// queued card to the selections waiting for it, inflight a card being synced.
+	selections  []*Selection
+	bySelection map[string]*Selection
+	waiting     map[int64][]*Selection
+	inflight    map[int64][]*Selection
+	// inflightRuns counts the syncs of a card under way (two when it was taken again).
+	inflightRuns map[int64]int
 }
 
-func (s *timeCardSync) enqueue(ids ...int64) {
-	for _, id := range ids {
+func (s *timeCardSync) addSelection(sel *Selection) {
+	s.selections = append(s.selections, sel)
+	if sel.Progress.SelectionID != "" {
+		s.bySelection[sel.Progress.SelectionID] = sel
+	}
+}
+
+// select_ takes a selection on: each of its cards is queued (once) and counted in the
+// selection and the run.
+func (s *timeCardSync) select_(req SyncTimeCardsRequest) {
+	sel := &Selection{Progress: Progress{SelectionID: req.SelectionID}}
+	seen := map[int64]bool{}
+	for _, id := range req.CardIDs {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		sel.Progress.Total++
+		s.waiting[id] = append(s.waiting[id], sel)
 		if !s.queued[id] {
+			// The run counts each sync of a card once, however many selections want it.
 			s.queued[id] = true
 			s.queue = append(s.queue, id)
 			s.progress.Total++
 		}
 	}
+	sel.Progress.Message = fmt.Sprintf("Waiting to sync %d time cards", sel.Progress.Total)
+	if sel.Progress.Total == 0 {
+		sel.Progress.Message = "Nothing to sync"
+	}
+	s.addSelection(sel)
+	s.trimSelections()
+}
+
+// trimSelections forgets the oldest finished selections beyond keptSelections.
+func (s *timeCardSync) trimSelections() {
+	finished := 0
+	for _, sel := range s.selections {
+		if sel.Progress.Done >= sel.Progress.Total {
+			finished++
+		}
+	}
+	kept := s.selections[:0]
+	for _, sel := range s.selections {
+		if finished > keptSelections && sel.Progress.Done >= sel.Progress.Total {
+			finished--
+			delete(s.bySelection, sel.Progress.SelectionID)
+			continue
+		}
+		kept = append(kept, sel)
+	}
+	s.selections = kept
+}
+
+// carry is the selections as continue-as-new takes them: each with the queued cards it
+// still waits for, in queue order.
+func (s *timeCardSync) carry() []Selection {
+	index := map[*Selection]int{}
+	out := make([]Selection, len(s.selections))
+	for i, sel := range s.selections {
+		index[sel] = i
+		out[i] = Selection{Progress: sel.Progress}
+	}
+	for _, id := range s.queue {
+		for _, sel := range s.waiting[id] {
+			if i, ok := index[sel]; ok {
+				out[i].Waiting = append(out[i].Waiting, id)
+			}
+		}
+	}
+	return out
 }
 
 func (s *timeCardSync) take(n int) []int64 {
@@ -133,17 +277,62 @@ func (s *timeCardSync) take(n int) []int64 {
 	for _, id := range batch {
 		// A card selected again while it syncs is queued again: its edit must reach QBO.
 		delete(s.queued, id)
+		s.inflight[id] = append(s.inflight[id], s.waiting[id]...)
+		s.inflightRuns[id]++
+		delete(s.waiting, id)
 	}
 	return batch
 }
 
-func (s *timeCardSync) summary() string {
-	ok := s.progress.Done - s.progress.Failed
-	if s.progress.Failed == 0 {
-		return fmt.Sprintf("Synced %d time cards with QuickBooks.", ok)
+// finish counts a card's result in the run and in every selection that waited for it.
+func (s *timeCardSync) finish(id int64, result int) {
+	count := func(p *Progress) {
+		p.Done++
+		switch result {
+		case resultSynced:
+			p.Synced++
+		case resultFailed:
+			p.Failed++
+		default:
+			p.Skipped++
+		}
 	}
-	return fmt.Sprintf("Synced %d time cards; %d failed.", ok, s.progress.Failed)
+	if s.inflightRuns[id] == 0 {
+		return // already counted
+	}
+	count(&s.progress)
+	for _, sel := range s.inflight[id] {
+		count(&sel.Progress)
+		sel.Progress.Message = selectionSummary(sel.Progress)
+	}
+	delete(s.inflight, id)
+	if s.inflightRuns[id]--; s.inflightRuns[id] == 0 {
+		delete(s.inflightRuns, id)
+	}
 }
+
+func selectionSummary(p Progress) string {
+	if p.Done < p.Total {
+		return fmt.Sprintf("Syncing %d of %d time cards", p.Done, p.Total)
+	}
+	return summaryOf(p)
+}
+
+func summaryOf(p Progress) string {
+	if p.Failed == 0 && p.Skipped == 0 {
+		return fmt.Sprintf("Synced %d time cards with QuickBooks.", p.Synced)
+	}
+	msg := fmt.Sprintf("Synced %d time cards", p.Synced)
+	if p.Skipped > 0 {
+		msg += fmt.Sprintf("; %d already up to date", p.Skipped)
+	}
+	if p.Failed > 0 {
+		msg += fmt.Sprintf("; %d failed", p.Failed)
+	}
+	return msg + "."
+}
+
+func (s *timeCardSync) summary() string { return summaryOf(s.progress) }
 
 // fail records the same failure on every card of ids.
 func (s *timeCardSync) fail(ctx workflow.Context, ids []int64, errType, message string) {
@@ -159,17 +348,17 @@ func (s *timeCardSync) fail(ctx workflow.Context, ids []int64, errType, message 
 	if err != nil {
 		workflow.GetLogger(ctx).Error("recording failed outcomes", "error", err)
 	}
-	s.progress.Done += len(ids)
-	s.progress.Failed += len(ids)
+	for _, id := range ids {
+		s.finish(id, resultFailed)
+	}
 }
 
 // failAll ends every queued card with the same message: without a connection or the
 // right plan nothing can sync, and saying so at once beats trying each card.
 func (s *timeCardSync) failAll(ctx workflow.Context, batch []int64, errType, message string) {
-	rest := append(append([]int64(nil), batch...), s.queue...)
-	s.queue = nil
+	rest := s.take(len(s.queue))
 	s.queued = map[int64]bool{}
-	s.fail(ctx, rest, errType, message)
+	s.fail(ctx, append(append([]int64(nil), batch...), rest...), errType, message)
 	s.progress.Message = message
 }
 
@@ -200,7 +389,7 @@ func (s *timeCardSync) syncBatch(ctx workflow.Context, batch []int64) {
 	realm := s.conn.RealmID
 
 	var refs []TimeCardRef
-	if err := workflow.ExecuteLocalActivity(lctx, ActLoadTimeCards, LoadTimeCardsInput{AccountID: s.accountID, CardIDs: batch}).Get(ctx, &refs); err != nil {
+	if err := workflow.ExecuteLocalActivity(lctx, ActLoadTimeCards, LoadTimeCardsInput{AccountID: s.accountID, CardIDs: batch, RealmID: realm}).Get(ctx, &refs); err != nil {
 		errType, msg := failureOf(err)
 		s.fail(ctx, batch, errType, msg)
 		return
@@ -212,7 +401,7 @@ func (s *timeCardSync) syncBatch(ctx workflow.Context, batch []int64) {
 	for _, id := range batch {
 		if !found[id] {
 			// Deleted before it ever reached QBO: nothing to do.
-			s.progress.Done++
+			s.finish(id, resultSkipped)
 		}
 	}
 
@@ -231,8 +420,8 @@ func (s *timeCardSync) syncBatch(ctx workflow.Context, batch []int64) {
 	}
 	users, customers, services := newDependents(), newDependents(), newDependents()
 	for _, r := range refs {
-		if r.Deleted {
-			continue
+		if r.Deleted || r.UpToDate {
+			continue // needs nothing in QBO but its own deletion, or nothing at all
 		}
 		users.add(r.UserID, r.CardID)
 		customers.add(r.CustomerID, r.CardID)
@@ -242,6 +431,7 @@ func (s *timeCardSync) syncBatch(ctx workflow.Context, batch []int64) {
 	ensure(ActEnsureCustomer, "Customer", customers)
 	ensure(ActEnsureService, "Service", services)
 	failedDeps := map[int64]string{} // card -> message
+	depErrType := map[int64]string{}
 	var stop, stopType string
 	for _, e := range ensures {
 		err := e.future.Get(ctx, nil)
@@ -252,9 +442,14 @@ func (s *timeCardSync) syncBatch(ctx workflow.Context, batch []int64) {
 		if stopsEverything(errType) {
 			stop, stopType = msg, errType
 		}
+		var appErr *temporal.ApplicationError
+		if !errors.As(err, &appErr) {
+			// A timeout or an unexpected error does not say what it was about.
+			msg = fmt.Sprintf("%s: %s", e.what, msg)
+		}
 		for _, card := range e.cards {
 			if _, already := failedDeps[card]; !already {
-				failedDeps[card] = fmt.Sprintf("%s: %s", e.what, msg)
+				failedDeps[card], depErrType[card] = msg, errType
 			}
 		}
 	}
@@ -269,7 +464,7 @@ func (s *timeCardSync) syncBatch(ctx workflow.Context, batch []int64) {
 	var ready []int64
 	for _, r := range refs {
 		if msg, bad := failedDeps[r.CardID]; bad {
-			s.fail(ctx, []int64{r.CardID}, ErrTypeValidation, msg)
+			s.fail(ctx, []int64{r.CardID}, depErrType[r.CardID], msg)
 			continue
 		}
 		ready = append(ready, r.CardID)
@@ -301,13 +496,44 @@ func (s *timeCardSync) syncBatch(ctx workflow.Context, batch []int64) {
 		s.fail(ctx, ready, errType, msg)
 		return
 	}
-	// Ops the activity had nothing to do for (already in QBO as they are) count as done.
-	s.progress.Done += len(ready) - len(outcomes)
+	created := map[int64]bool{}
 	for _, o := range outcomes {
-		s.progress.Done++
-		if !o.Succeeded {
-			s.progress.Failed++
+		switch {
+		case !o.Succeeded:
+			s.finish(o.Object.ID, resultFailed)
+		case o.Skipped:
+			s.finish(o.Object.ID, resultSkipped)
+		default:
+			s.finish(o.Object.ID, resultSynced)
+			created[o.Object.ID] = true
 		}
+	}
+	// Ops the activity had nothing to do for (never in QBO, now deleted) are skipped.
+	for _, id := range ready {
+		s.finish(id, resultSkipped)
+	}
+	if workflow.GetVersion(ctx, "relink-invoices", workflow.DefaultVersion, 1) == 1 {
+		s.relinkInvoices(ctx, ops, created)
+	}
+}
+
+// relinkInvoices syncs again the QBO invoices of cards just created in QBO, so each
+// links its time (QBO bills it) whichever of the two was synced first.
+func (s *timeCardSync) relinkInvoices(ctx workflow.Context, ops []TimeActivityOp, synced map[int64]bool) {
+	var invoices []int64
+	seen := map[int64]bool{}
+	for _, op := range ops {
+		if op.Op == OpCreate && op.InvoiceID != 0 && synced[op.CardID] && !seen[op.InvoiceID] {
+			seen[op.InvoiceID] = true
+			invoices = append(invoices, op.InvoiceID)
+		}
+	}
+	if len(invoices) == 0 {
+		return
+	}
+	err := workflow.ExecuteActivity(clientActivity(ctx), ActFeedSyncs, FeedInput{AccountID: s.accountID, Invoices: invoices}).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Error("syncing the invoices of new time again", "invoices", invoices, "error", err)
 	}
 }
 

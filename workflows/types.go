@@ -36,6 +36,7 @@ const (
 	ActImportIncomeAccounts = "ImportIncomeAccounts"
 	ActImportCustomers      = "ImportCustomers"
 	ActImportServices       = "ImportServices"
+	ActImportTerms          = "ImportTerms"
 	ActLinkConnectingUser   = "LinkConnectingUser"
 	ActCheckPlan            = "CheckPlan"
 	ActLoadTimeCards        = "LoadTimeCards"
@@ -62,6 +63,8 @@ const (
 	ErrTypePlan           = "PlanLacksTimeTracking"
 	ErrTypeValidation     = "QBOValidation"
 	ErrTypeDeletedInQBO   = "DeletedInQBO"
+	ErrTypeInactiveInQBO  = "InactiveInQBO"
+	ErrTypeNumberTaken    = "InvoiceNumberTaken"
 	ErrTypeIncomeAccount  = "IncomeAccountMissing"
 	ErrTypeNotConnected   = "NotConnected"
 	ErrTypeNotFound       = "LocalObjectNotFound"
@@ -115,19 +118,35 @@ func BatchRequestID(realmID string, members []string) string {
 	return RequestID(append([]string{realmID, "batch"}, sorted...)...)
 }
 
-// Progress is what the `progress` query answers while a sync runs.
+// Progress is what the `progress` query answers while a sync runs, and what the
+// `selection-progress` query answers for one selection. It is honest: Total (what
+// was selected) = Synced + Failed + Skipped once Done reaches Total.
 type Progress struct {
-	Total   int    `json:"total"`
-	Done    int    `json:"done"`
-	Failed  int    `json:"failed"`
+	Total int `json:"total"`
+	// Done = Synced + Failed + Skipped.
+	Done   int `json:"done"`
+	Synced int `json:"synced"`
+	Failed int `json:"failed"`
+	// Skipped: nothing to send (already up to date in QBO, or deleted before it reached it).
+	Skipped int    `json:"skipped"`
 	Current string `json:"current"`
 	Pending int    `json:"pending"`
 	// Message is a human summary, e.g. "Syncing 12 of 30 time cards".
 	Message string `json:"message"`
+	// SelectionID names the selection this progress is of ("" for the whole run).
+	SelectionID string `json:"selection_id,omitempty"`
 }
 
 // QueryProgress is the name of the progress query.
 const QueryProgress = "progress"
+
+// QuerySelectionProgress is the name of the query answering one selection's progress
+// (argument: its id).
+const QuerySelectionProgress = "selection-progress"
+
+// AttrFailed counts the objects a sync run could not sync, so an operator finds the
+// runs that left failures with `SyncFailed > 0`.
+var AttrFailed = temporal.NewSearchAttributeKeyInt64("SyncFailed")
 
 // ObjectRef names a local object.
 type ObjectRef struct {
@@ -139,8 +158,10 @@ type ObjectRef struct {
 type Outcome struct {
 	Object    ObjectRef `json:"object"`
 	Succeeded bool      `json:"succeeded"`
-	ErrorType string    `json:"error_type,omitempty"`
-	Message   string    `json:"message,omitempty"`
+	// Skipped: nothing had to be sent (already up to date in QBO); it counts as done.
+	Skipped   bool   `json:"skipped,omitempty"`
+	ErrorType string `json:"error_type,omitempty"`
+	Message   string `json:"message,omitempty"`
 }
 
 // RecordOutcomeInput records failures the workflow decided on (plan, reconnect,

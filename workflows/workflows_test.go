@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -23,6 +24,7 @@ func registerPlaceholders(env *testsuite.TestWorkflowEnvironment) {
 	reg(workflows.ActImportIncomeAccounts, func(context.Context, workflows.ConnectionRef) (workflows.ImportListResult, error) { panic("mock me") })
 	reg(workflows.ActImportCustomers, func(context.Context, workflows.ConnectionRef) (workflows.ImportListResult, error) { panic("mock me") })
 	reg(workflows.ActImportServices, func(context.Context, workflows.ConnectionRef) (workflows.ImportListResult, error) { panic("mock me") })
+	reg(workflows.ActImportTerms, func(context.Context, workflows.ConnectionRef) (workflows.ImportListResult, error) { panic("mock me") })
 	reg(workflows.ActLinkConnectingUser, func(context.Context, workflows.LinkUserInput) (bool, error) { panic("mock me") })
 	reg(workflows.ActCheckPlan, func(context.Context, workflows.CheckPlanInput) (workflows.ConnectionInfo, error) { panic("mock me") })
 	reg(workflows.ActMarkSyncing, func(context.Context, workflows.MarkSyncingInput) error { panic("mock me") })
@@ -83,14 +85,28 @@ func (s *WorkflowSuite) TestImportBringsEveryListAndLinksTheConnectingUser() {
 	s.env.OnActivity(workflows.ActImportIncomeAccounts, mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 2}, nil).Once()
 	s.env.OnActivity(workflows.ActImportCustomers, mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 2500}, nil).Once()
 	s.env.OnActivity(workflows.ActImportServices, mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 3}, nil).Once()
+	s.env.OnActivity(workflows.ActImportTerms, mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 4}, nil).Once()
 	s.env.OnActivity(workflows.ActLinkConnectingUser, mock.Anything, workflows.LinkUserInput{AccountID: 1, RealmID: "r", UserID: 9}).Return(true, nil).Once()
 	s.env.ExecuteWorkflow(workflows.Import, workflows.ImportInput{AccountID: 1, RealmID: "r", ConnectingUserID: 9})
 	s.True(s.env.IsWorkflowCompleted())
 	s.NoError(s.env.GetWorkflowError())
 	var res workflows.ImportResult
 	s.NoError(s.env.GetWorkflowResult(&res))
-	s.Equal(workflows.ImportResult{IncomeAccounts: 2, Customers: 2500, Services: 3, UserLinked: true,
+	s.Equal(workflows.ImportResult{IncomeAccounts: 2, Customers: 2500, Services: 3, Terms: 4, UserLinked: true,
 		Message: "Imported 2500 customers, 3 services and 2 income accounts from QuickBooks."}, res)
+}
+
+func (s *WorkflowSuite) TestImportStartedBeforeTermsRunsWithoutTheTermsStep() {
+	s.env.OnGetVersion("import-terms", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	for _, n := range []string{workflows.ActImportIncomeAccounts, workflows.ActImportCustomers, workflows.ActImportServices} {
+		s.env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 1}, nil).Once()
+	}
+	s.env.ExecuteWorkflow(workflows.Import, workflows.ImportInput{AccountID: 1, RealmID: "r"})
+	s.NoError(s.env.GetWorkflowError())
+	s.env.AssertNotCalled(s.T(), workflows.ActImportTerms, mock.Anything, mock.Anything)
+	var res workflows.ImportResult
+	s.NoError(s.env.GetWorkflowResult(&res))
+	s.Equal(0, res.Terms)
 }
 
 func (s *WorkflowSuite) TestImportWithRevokedGrantFailsWithoutRetrying() {
@@ -225,7 +241,7 @@ func (s *WorkflowSuite) TestOneFailingCustomerBlocksOnlyItsCards() {
 	s.env.OnActivity(workflows.ActEnsureEmployee, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "5"}, nil)
 	s.env.OnActivity(workflows.ActEnsureService, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "6"}, nil)
 	s.env.OnActivity(workflows.ActEnsureCustomer, mock.Anything, workflows.EnsureInput{AccountID: 1, RealmID: "r", ObjectID: 10}).Return(
-		workflows.EnsureResult{}, temporal.NewNonRetryableApplicationError(`"Acme" is inactive in QuickBooks`, workflows.ErrTypeValidation, nil))
+		workflows.EnsureResult{}, temporal.NewNonRetryableApplicationError(`The customer "Acme" is inactive in QuickBooks: make it active there, or pick another customer`, workflows.ErrTypeInactiveInQBO, nil))
 	s.env.OnActivity(workflows.ActEnsureCustomer, mock.Anything, workflows.EnsureInput{AccountID: 1, RealmID: "r", ObjectID: 20}).Return(workflows.EnsureResult{QBOID: "7"}, nil)
 	s.env.OnActivity(workflows.ActPrepareTimeActivity, mock.Anything, workflows.PrepareInput{AccountID: 1, RealmID: "r", IDs: []int64{2}}).Return(
 		[]workflows.TimeActivityOp{{CardID: 2, Version: 1, Op: workflows.OpCreate}}, nil).Once()
@@ -235,7 +251,9 @@ func (s *WorkflowSuite) TestOneFailingCustomerBlocksOnlyItsCards() {
 	s.NoError(s.env.GetWorkflowError())
 	s.Require().Len(s.recorded, 1)
 	s.Equal(int64(1), s.recorded[0].Object.ID)
-	s.Contains(s.recorded[0].Message, `Customer: "Acme" is inactive in QuickBooks`)
+	// The message names the customer already; it reaches the card as it is, with its type.
+	s.Equal(`The customer "Acme" is inactive in QuickBooks: make it active there, or pick another customer`, s.recorded[0].Message)
+	s.Equal(workflows.ErrTypeInactiveInQBO, s.recorded[0].ErrorType)
 	p := s.progress()
 	s.Equal(2, p.Done)
 	s.Equal(1, p.Failed)
@@ -306,7 +324,7 @@ func (s *WorkflowSuite) TestInvoiceSyncInactiveCustomerIsRecordedWithQBOsReason(
 }
 
 func (s *WorkflowSuite) mockImport() {
-	for _, n := range []string{workflows.ActImportIncomeAccounts, workflows.ActImportCustomers, workflows.ActImportServices} {
+	for _, n := range []string{workflows.ActImportIncomeAccounts, workflows.ActImportCustomers, workflows.ActImportServices, workflows.ActImportTerms} {
 		s.env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 1}, nil)
 	}
 }
@@ -374,4 +392,122 @@ func (s *WorkflowSuite) TestDisconnectRevokesThenPausesSchedules() {
 	s.env.ExecuteWorkflow(workflows.Disconnect, workflows.AccountInput{AccountID: 1})
 	s.NoError(s.env.GetWorkflowError())
 	s.Equal([]string{"revoke", "pause"}, order)
+}
+
+// selectionProgress asks the workflow for one selection's progress.
+func (s *WorkflowSuite) selectionProgress(env *testsuite.TestWorkflowEnvironment, id string) workflows.Progress {
+	v, err := env.QueryWorkflow(workflows.QuerySelectionProgress, id)
+	s.Require().NoError(err)
+	var p workflows.Progress
+	s.Require().NoError(v.Get(&p))
+	return p
+}
+
+// mockOutcomes wires a sync whose push fails card 2 and finds card 3 up to date.
+func (s *WorkflowSuite) mockOutcomes(env *testsuite.TestWorkflowEnvironment) {
+	env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{AccountID: 1, RealmID: "r", CanSyncTime: true}, nil)
+	env.OnActivity(workflows.ActLoadTimeCards, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) { return simpleRefs(in.CardIDs), nil })
+	for _, n := range []string{workflows.ActEnsureEmployee, workflows.ActEnsureCustomer, workflows.ActEnsureService} {
+		env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "1"}, nil).Maybe()
+	}
+	env.OnActivity(workflows.ActPrepareTimeActivity, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in workflows.PrepareInput) ([]workflows.TimeActivityOp, error) {
+			ops := make([]workflows.TimeActivityOp, len(in.IDs))
+			for i, id := range in.IDs {
+				ops[i] = workflows.TimeActivityOp{CardID: id, Version: 1, Op: workflows.OpCreate}
+			}
+			return ops, nil
+		})
+	env.OnActivity(workflows.ActPushTimeActivities, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in workflows.PushTimeActivitiesInput) ([]workflows.Outcome, error) {
+			out := make([]workflows.Outcome, len(in.Ops))
+			for i, op := range in.Ops {
+				o := workflows.Outcome{Object: workflows.ObjectRef{Type: "time_card", ID: op.CardID}, Succeeded: true}
+				switch op.CardID % 10 {
+				case 2:
+					o = workflows.Outcome{Object: o.Object, ErrorType: workflows.ErrTypeInactiveInQBO, Message: "inactive"}
+				case 3:
+					o.Skipped = true
+				}
+				out[i] = o
+			}
+			return out, nil
+		})
+}
+
+func (s *WorkflowSuite) TestEachSelectionHasItsOwnHonestProgress() {
+	s.mockOutcomes(s.env)
+	s.env.RegisterDelayedCallback(func() {
+		s.env.SignalWorkflow(workflows.SignalSyncTimeCards, workflows.SyncTimeCardsRequest{CardIDs: []int64{1, 2, 3}, SelectionID: "a"})
+	}, 0)
+	// A later click while the workflow is still open: its own count, not added to the first.
+	s.env.RegisterDelayedCallback(func() {
+		s.env.SignalWorkflow(workflows.SignalSyncTimeCards, workflows.SyncTimeCardsRequest{CardIDs: []int64{4, 2}, SelectionID: "b"})
+	}, 10*time.Second)
+	s.env.ExecuteWorkflow(workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: 1})
+	s.NoError(s.env.GetWorkflowError())
+	a := s.selectionProgress(s.env, "a")
+	s.Equal(workflows.Progress{Total: 3, Done: 3, Synced: 1, Failed: 1, Skipped: 1, SelectionID: "a",
+		Message: "Synced 1 time cards; 1 already up to date; 1 failed."}, a)
+	b := s.selectionProgress(s.env, "b")
+	s.Equal(2, b.Total)
+	s.Equal(1, b.Synced)
+	s.Equal(1, b.Failed) // card 2 again: failed again, never counted as synced
+	var res workflows.TimeCardSyncResult
+	s.NoError(s.env.GetWorkflowResult(&res))
+	s.Equal(workflows.TimeCardSyncResult{Synced: 2, Failed: 2, Skipped: 1, Message: "Synced 2 time cards; 1 already up to date; 2 failed."}, res)
+}
+
+func (s *WorkflowSuite) TestContinueAsNewCarriesSelectionsWithoutCountingAgain() {
+	var ids []int64
+	for i := int64(1); i <= 700; i++ {
+		ids = append(ids, i*10+1) // every card syncs
+	}
+	s.mockOutcomes(s.env)
+	s.env.RegisterDelayedCallback(func() {
+		s.env.SignalWorkflow(workflows.SignalSyncTimeCards, workflows.SyncTimeCardsRequest{CardIDs: ids, SelectionID: "big"})
+	}, 0)
+	s.env.ExecuteWorkflow(workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: 1})
+	var can *workflow.ContinueAsNewError
+	s.Require().True(errors.As(s.env.GetWorkflowError(), &can), "want continue-as-new, got %v", s.env.GetWorkflowError())
+	var next workflows.TimeCardSyncInput
+	s.Require().NoError(converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	s.Len(next.Pending, 700-600)
+	s.Equal(700, next.Progress.Total)
+
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(workflows.TimeCardSync)
+	registerPlaceholders(env)
+	env.OnActivity(workflows.ActMarkSyncing, mock.Anything, mock.Anything).Return(nil).Maybe()
+	s.mockOutcomes(env)
+	env.ExecuteWorkflow(workflows.TimeCardSync, next)
+	s.NoError(env.GetWorkflowError())
+	p := s.selectionProgress(env, "big")
+	s.Equal(700, p.Total)
+	s.Equal(700, p.Done)
+	s.Equal(700, p.Synced)
+}
+
+func (s *WorkflowSuite) TestCardsCreatedInQBOGetTheirSyncedInvoiceLinked() {
+	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{AccountID: 1, RealmID: "r", CanSyncTime: true}, nil)
+	s.env.OnActivity(workflows.ActLoadTimeCards, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) { return simpleRefs(in.CardIDs), nil })
+	for _, n := range []string{workflows.ActEnsureEmployee, workflows.ActEnsureCustomer, workflows.ActEnsureService} {
+		s.env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "1"}, nil).Maybe()
+	}
+	s.env.OnActivity(workflows.ActPrepareTimeActivity, mock.Anything, mock.Anything).Return([]workflows.TimeActivityOp{
+		{CardID: 1, Version: 1, Op: workflows.OpCreate, InvoiceID: 9},
+		{CardID: 2, Version: 1, Op: workflows.OpCreate, InvoiceID: 9},
+		{CardID: 3, Version: 2, Op: workflows.OpUpdate, InvoiceID: 8, QBOID: "5"}, // already linked there
+	}, nil)
+	s.env.OnActivity(workflows.ActPushTimeActivities, mock.Anything, mock.Anything).Return([]workflows.Outcome{
+		{Object: workflows.ObjectRef{Type: "time_card", ID: 1}, Succeeded: true},
+		{Object: workflows.ObjectRef{Type: "time_card", ID: 2}, Succeeded: true},
+		{Object: workflows.ObjectRef{Type: "time_card", ID: 3}, Succeeded: true},
+	}, nil)
+	s.env.OnActivity(workflows.ActFeedSyncs, mock.Anything, workflows.FeedInput{AccountID: 1, Invoices: []int64{9}}).Return(
+		workflows.FeedResult{WorkflowIDs: []string{"invoice-sync/1/9"}}, nil).Once()
+	s.env.ExecuteWorkflow(workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: 1, Pending: []int64{1, 2, 3}})
+	s.NoError(s.env.GetWorkflowError())
 }

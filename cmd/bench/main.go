@@ -143,7 +143,7 @@ func temporalDevServer(root string) (addr string, stop func(), err error) {
 	bin := filepath.Join(root, "bin", "temporal")
 	cmd := exec.Command(bin, "server", "start-dev", "--ip", "127.0.0.1", "--port", strconv.Itoa(port), "--headless",
 		"--db-filename", filepath.Join(dir, "temporal.db"), "--log-level", "error",
-		"--search-attribute", "HoursyncAccount=Keyword", "--search-attribute", "QBORealm=Keyword", "--search-attribute", "SyncKind=Keyword")
+		"--search-attribute", "HoursyncAccount=Keyword", "--search-attribute", "QBORealm=Keyword", "--search-attribute", "SyncKind=Keyword", "--search-attribute", "SyncFailed=Int")
 	if err := cmd.Start(); err != nil {
 		return "", nil, fmt.Errorf("start %s (run `make tools`): %w", bin, err)
 	}

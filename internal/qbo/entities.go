@@ -1,6 +1,9 @@
 package qbo
 
-import "strings"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // Entity is a QBO object the generic Create, Read, Update, Delete, Void, Query and
 // Batch functions work on. Each entity type answers its QBO name and the Id and
@@ -188,6 +191,31 @@ const (
 	AccountTypeIncome = "Income"
 )
 
+// Term is a QBO sales term (names-list: deactivate, never delete). A STANDARD term is
+// due DueDays after the transaction date; a DATE_DRIVEN one on DayOfMonthDue, in the
+// next month when the transaction is within DueNextMonthDays of it.
+type Term struct {
+	Header
+	Name               string      `json:"Name,omitempty"`
+	Active             *bool       `json:"Active,omitempty"`
+	Type               string      `json:"Type,omitempty"`
+	DueDays            *int        `json:"DueDays,omitempty"`
+	DiscountDays       *int        `json:"DiscountDays,omitempty"`
+	DiscountPercent    json.Number `json:"DiscountPercent,omitempty"`
+	DayOfMonthDue      *int        `json:"DayOfMonthDue,omitempty"`
+	DueNextMonthDays   *int        `json:"DueNextMonthDays,omitempty"`
+	DiscountDayOfMonth *int        `json:"DiscountDayOfMonth,omitempty"`
+}
+
+// EntityName implements Entity.
+func (Term) EntityName() string { return "Term" }
+
+// Term types.
+const (
+	TermTypeStandard   = "STANDARD"
+	TermTypeDateDriven = "DATE_DRIVEN"
+)
+
 // TimeActivity is a QBO time entry. Hoursync writes Hours and Minutes (both set,
 // Minutes may be 0), so they are pointers: a zero must still be sent.
 type TimeActivity struct {
@@ -207,6 +235,8 @@ type TimeActivity struct {
 	Minutes        *int   `json:"Minutes,omitempty"`
 	StartTime      string `json:"StartTime,omitempty"`
 	EndTime        string `json:"EndTime,omitempty"`
+	BreakHours     *int   `json:"BreakHours,omitempty"`
+	BreakMinutes   *int   `json:"BreakMinutes,omitempty"`
 	Description    string `json:"Description,omitempty"`
 }
 
@@ -264,7 +294,7 @@ const (
 // SalesItemLineDetail is the detail of a line selling an Item.
 type SalesItemLineDetail struct {
 	ItemRef     *Ref      `json:"ItemRef,omitempty"`
-	Qty         *Quantity `json:"Qty,omitempty"`
+	Qty         *Decimal7 `json:"Qty,omitempty"`
 	UnitPrice   *Money    `json:"UnitPrice,omitempty"`
 	ServiceDate string    `json:"ServiceDate,omitempty"`
 	TaxCodeRef  *Ref      `json:"TaxCodeRef,omitempty"`

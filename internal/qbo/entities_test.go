@@ -132,7 +132,7 @@ func TestTimeActivityAndInvoiceLifecycle(t *testing.T) {
 		t.Fatalf("time activity update: %+v %v", ta, err)
 	}
 
-	qty := qbo.Quantity(2000)
+	qty := qbo.Decimal7FromMilli(2000)
 	inv, err := qbo.Create(ctx(t), c, rid(t), qbo.Invoice{CustomerRef: &qbo.Ref{Value: cust.ID}, TxnDate: "2026-11-03",
 		Line: []qbo.Line{{Amount: 30000, DetailType: qbo.DetailTypeSalesItem, Description: "2 h",
 			SalesItemLineDetail: &qbo.SalesItemLineDetail{ItemRef: &qbo.Ref{Value: item.ID}, Qty: &qty, UnitPrice: &rate}}},
@@ -149,7 +149,7 @@ func TestTimeActivityAndInvoiceLifecycle(t *testing.T) {
 	}
 	inv, err = qbo.Update(ctx(t), c, rid(t), qbo.Invoice{Header: qbo.Header{ID: inv.ID, SyncToken: inv.SyncToken},
 		Line: []qbo.Line{{Amount: 45000, DetailType: qbo.DetailTypeSalesItem,
-			SalesItemLineDetail: &qbo.SalesItemLineDetail{ItemRef: &qbo.Ref{Value: item.ID}, Qty: new(qbo.Quantity(3000)), UnitPrice: &rate}}}})
+			SalesItemLineDetail: &qbo.SalesItemLineDetail{ItemRef: &qbo.Ref{Value: item.ID}, Qty: new(qbo.Decimal7FromMilli(3000)), UnitPrice: &rate}}}})
 	if err != nil || *inv.TotalAmt != 45000 {
 		t.Fatalf("invoice update: %+v %v", inv, err)
 	}

@@ -48,6 +48,9 @@ const (
 	CodeAuthentication   = "3200"
 	CodeAuthorization    = "3100"
 	CodeAuthorization120 = "120"
+	// CodeDuplicateDocNumber (and the older 6210): another transaction has the DocNumber.
+	CodeDuplicateDocNumber    = "6140"
+	CodeDuplicateDocNumberOld = "6210"
 )
 
 // FaultError is one entry of a QBO fault's Error list.

@@ -148,6 +148,7 @@ func newCompany(realmID, name, plan string, admin AdminUser, now time.Time) *com
 		emp["PrimaryEmailAddr"] = map[string]any{"Address": admin.Email}
 	}
 	c.put("Employee", emp, now)
+	c.putDefaultTerms(now)
 	return c
 }
 
@@ -233,7 +234,7 @@ func (c *company) preferences(prev map[string]any) map[string]any {
 			"CustomerTerminology": "Customers", "FirstMonthOfFiscalYear": "January", "UseAccountNumbers": false, "TaxYearMonth": "January"},
 		"ProductAndServicesPrefs": map[string]any{"ForSales": true, "ForPurchase": true, "QuantityWithPriceAndRate": true, "QuantityOnHand": c.Plan != PlanSimpleStart},
 		"SalesFormsPrefs": map[string]any{"CustomTxnNumbers": false, "AllowDiscount": true, "AllowDeposit": false, "AllowShipping": false,
-			"AllowServiceDate": true, "DefaultTerms": map[string]any{"value": "3"}, "ETransactionEnabledStatus": "NotApplicable"},
+			"AllowServiceDate": true, "DefaultTerms": map[string]any{"value": defaultTermsRef, "name": "Net 30"}, "ETransactionEnabledStatus": "NotApplicable"},
 		"VendorAndPurchasesPrefs": map[string]any{"BillableExpenseTracking": c.Plan != PlanSimpleStart, "TrackingByCustomer": c.Plan != PlanSimpleStart},
 		"TimeTrackingPrefs": map[string]any{"UseServices": true, "BillCustomers": hasTimeTracking(c.Plan), "ShowBillRateToAll": false,
 			"WorkWeekStartDate": "Monday", "MarkTimeEntriesBillable": hasTimeTracking(c.Plan)},

@@ -127,6 +127,7 @@ func (tx *txn) update(spec *entitySpec, in map[string]any) (*record, *fault) {
 		}
 	}
 	obj["sparse"] = false
+	tx.req = in
 	if f := spec.prepare(tx, obj, rec.Data); f != nil {
 		return nil, f
 	}

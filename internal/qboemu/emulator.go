@@ -301,6 +301,7 @@ func (e *Emulator) load() error {
 		if c.Replays == nil {
 			c.Replays = map[string]replay{}
 		}
+		c.putDefaultTerms(c.Created) // a state saved before the emulator had Terms
 		e.companies[id] = c
 	}
 	if len(st.Auth) > 0 {

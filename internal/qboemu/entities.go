@@ -25,6 +25,7 @@ var specs = []*entitySpec{
 	{name: "Vendor", nameList: true, prepare: prepareVendor},
 	{name: "Item", nameList: true, prepare: prepareItem},
 	{name: "Account", nameList: true, prepare: prepareAccount},
+	{name: "Term", nameList: true, prepare: prepareTerm},
 	{name: "TimeActivity", deletable: true, gated: true, prepare: prepareTimeActivity},
 	{name: "Invoice", deletable: true, voidable: true, prepare: prepareInvoice, after: linkTimeActivities},
 	{name: "CompanyInfo", singleton: true, prepare: prepareCompanyInfo},
@@ -60,6 +61,9 @@ type txn struct {
 	hidden      map[string]map[string]bool // objects created earlier in the same batch
 	allowDupDoc bool
 	changes     []change
+	// req is the body of the update being prepared: what the client named, as
+	// opposed to what a sparse update kept from the stored object.
+	req map[string]any
 }
 
 type change struct{ entity, id, op string }
@@ -531,6 +535,10 @@ func prepareInvoice(tx *txn, obj, old map[string]any) *fault {
 	if _, f := tx.ref(obj, "CustomerRef", "Customer", true); f != nil {
 		return f
 	}
+	term, f := tx.ref(obj, "SalesTermRef", "Term", false)
+	if f != nil {
+		return f
+	}
 	raw, ok := obj["Line"].([]any)
 	if obj["Line"] != nil && !ok {
 		return faultInvalidValue("Line", "expected an array")
@@ -571,8 +579,25 @@ func prepareInvoice(tx *txn, obj, old map[string]any) *fault {
 			if (det["Qty"] != nil && !qok) || (det["UnitPrice"] != nil && !pok) {
 				return faultInvalidValue("Line.SalesItemLineDetail", "Qty and UnitPrice must be decimal numbers")
 			}
-			if qok && pok && cents(qty.Mul(qty, price)) != cents(amount) {
+			// QBO keeps Qty and UnitPrice to seven places and Amount to cents: more
+			// places are rounded half away from zero, and the check (6070) is on what
+			// is kept (README, "Decimal limits").
+			var changed bool
+			if qok {
+				if qty, changed = roundPlaces(qty, linePlaces); changed {
+					det["Qty"] = placesNumber(qty, linePlaces)
+				}
+			}
+			if pok {
+				if price, changed = roundPlaces(price, linePlaces); changed {
+					det["UnitPrice"] = placesNumber(price, linePlaces)
+				}
+			}
+			if qok && pok && cents(product(qty, price)) != cents(amount) {
 				return faultAmount(scalarString(line["Amount"]))
+			}
+			if _, changed = roundPlaces(amount, 2); changed {
+				line["Amount"] = centsNumber(cents(amount))
 			}
 			total += cents(amount)
 		case "DescriptionOnly", "DescriptionLineDetail":
@@ -606,10 +631,7 @@ func prepareInvoice(tx *txn, obj, old map[string]any) *fault {
 	if f := checkDate(obj, "TxnDate"); f != nil {
 		return f
 	}
-	if obj["DueDate"] == nil {
-		d, _ := time.Parse("2006-01-02", str(obj["TxnDate"]))
-		obj["DueDate"] = d.AddDate(0, 0, 30).Format("2006-01-02")
-	}
+	tx.invoiceDueDate(obj, old, term)
 	if f := checkDate(obj, "DueDate"); f != nil {
 		return f
 	}

@@ -67,3 +67,43 @@ func centsNumber(c int64) json.Number {
 func intNumber(n int64) json.Number {
 	return json.Number(strconv.FormatInt(n, 10))
 }
+
+// linePlaces is how many decimal places QBO keeps on a sales line's Qty and UnitPrice
+// (README, "Decimal limits"); amounts are kept to cents.
+const linePlaces = 7
+
+// roundPlaces rounds r half away from zero to places decimals and says whether that
+// changed it (r had more places).
+func roundPlaces(r *big.Rat, places int) (*big.Rat, bool) {
+	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(places)), nil)
+	x := new(big.Rat).Mul(r, new(big.Rat).SetInt(scale))
+	if x.IsInt() {
+		return r, false
+	}
+	neg := x.Sign() < 0
+	if neg {
+		x.Neg(x)
+	}
+	x.Add(x, big.NewRat(1, 2))
+	q := new(big.Int).Quo(x.Num(), x.Denom())
+	if neg {
+		q.Neg(q)
+	}
+	return new(big.Rat).SetFrac(q, scale), true
+}
+
+// placesNumber renders r, which has at most places decimals, as a JSON number with
+// trailing zeros trimmed ("9.8333333", "2").
+func placesNumber(r *big.Rat, places int) json.Number {
+	s := r.FloatString(places)
+	if strings.Contains(s, ".") {
+		s = strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
+	}
+	if s == "-0" {
+		s = "0"
+	}
+	return json.Number(s)
+}
+
+// product is a × b.
+func product(a, b *big.Rat) *big.Rat { return new(big.Rat).Mul(a, b) }

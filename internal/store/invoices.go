@@ -28,15 +28,17 @@ const (
 
 // Invoice bills a customer for lines of services.
 type Invoice struct {
-	ID          int64         `db:"id" json:"id"`
-	AccountID   int64         `db:"account_id" json:"-"`
-	CustomerID  int64         `db:"customer_id" json:"customer_id"`
-	Number      string        `db:"number" json:"number"`
-	InvoiceDate time.Time     `db:"invoice_date" json:"-"`
-	DueDate     sql.NullTime  `db:"due_date" json:"-"`
-	Terms       string        `db:"terms" json:"terms"`
-	Memo        string        `db:"memo" json:"memo"`
-	Status      string        `db:"status" json:"status"`
+	ID          int64        `db:"id" json:"id"`
+	AccountID   int64        `db:"account_id" json:"-"`
+	CustomerID  int64        `db:"customer_id" json:"customer_id"`
+	Number      string       `db:"number" json:"number"`
+	InvoiceDate time.Time    `db:"invoice_date" json:"-"`
+	DueDate     sql.NullTime `db:"due_date" json:"-"`
+	Terms       string       `db:"terms" json:"terms"`
+	Memo        string       `db:"memo" json:"memo"`
+	Status      string       `db:"status" json:"status"`
+	// NumberAuto: Hoursync chose Number (see insertInvoice).
+	NumberAuto  bool          `db:"number_auto" json:"-"`
 	DeletedAt   sql.NullTime  `db:"deleted_at" json:"-"`
 	Version     int64         `db:"version" json:"version"`
 	CreatedAt   time.Time     `db:"created_at" json:"created_at"`
@@ -45,9 +47,14 @@ type Invoice struct {
 	SyncStatus  string        `db:"sync_status" json:"sync_status"`
 	SyncMessage string        `db:"sync_message" json:"sync_message"`
 	Lines       []InvoiceLine `db:"-" json:"lines"`
+	// TermID is the QBO term chosen (Terms then holds its name); DueDateExplicit says
+	// the person set DueDate, rather than the term (or QBO, after a sync) giving it.
+	TermID          sql.NullInt64 `db:"term_id" json:"-"`
+	DueDateExplicit bool          `db:"due_date_explicit" json:"-"`
 }
 
-// InvoiceLine is one line: quantity (thousandths) × rate (cents) = amount (cents).
+// InvoiceLine is one line: quantity (thousandths) × rate (cents) = amount (cents), or,
+// for a line billed from time cards, Minutes × rate / 60 = amount (see MinutesAmount).
 type InvoiceLine struct {
 	ID            int64  `db:"id" json:"id"`
 	InvoiceID     int64  `db:"invoice_id" json:"-"`
@@ -57,6 +64,8 @@ type InvoiceLine struct {
 	QuantityMilli int64  `db:"quantity_milli" json:"quantity_milli"`
 	RateCents     int64  `db:"rate_cents" json:"rate_cents"`
 	AmountCents   int64  `db:"amount_cents" json:"amount_cents"`
+	// Minutes is the cards' total on a line billed from time cards; 0 on a line typed by hand.
+	Minutes int64 `db:"minutes" json:"minutes,omitempty"`
 }
 
 // InvoiceInput is an invoice's header and lines. An empty Number takes the next one.
@@ -68,27 +77,48 @@ type InvoiceInput struct {
 	Terms       string
 	Memo        string
 	Lines       []LineInput
+	// TermID picks one of the account's imported terms (0: none); a zero DueDate then
+	// follows the term from InvoiceDate.
+	TermID int64
 }
 
-// LineInput is a line to write; its amount is computed.
+// LineInput is a line to write; its amount is computed. With Minutes (a line billed
+// from time cards) the amount is MinutesAmount and QuantityMilli is derived from them.
 type LineInput struct {
 	ServiceID     int64
 	Description   string
 	QuantityMilli int64
 	RateCents     int64
+	Minutes       int64
 }
 
-// LineAmount is quantity × rate rounded half-up to cents: the amount QBO recomputes
-// from Qty × UnitPrice, so a line Hoursync sends always passes QBO's check (fault 6070).
+// LineAmount is quantity × rate rounded half-up to cents, the amount of a line typed by
+// hand. (The Qty sent to QBO is chosen so that QBO's Qty × UnitPrice check, fault 6070,
+// gives back exactly this amount: qbo.SalesLineQty.)
 func LineAmount(quantityMilli, rateCents int64) int64 {
 	return (quantityMilli*rateCents + 500) / 1000
+}
+
+// MinutesAmount is minutes × rate (cents per hour) rounded half-up to the cent once, the
+// amount of a line billed from time cards: 590 minutes at $120.00 is $1,180.00, not
+// 9.833 h × $120.00 = $1,179.96.
+func MinutesAmount(minutes, rateCents int64) int64 {
+	return (minutes*rateCents + 30) / 60
+}
+
+// amount is the line's amount and the quantity it shows.
+func (l LineInput) amount() (quantityMilli, amountCents int64) {
+	if l.Minutes > 0 {
+		return MinutesToQuantityMilli(l.Minutes), MinutesAmount(l.Minutes, l.RateCents)
+	}
+	return l.QuantityMilli, LineAmount(l.QuantityMilli, l.RateCents)
 }
 
 // MinutesToQuantityMilli converts minutes to hours in thousandths, rounded half-up.
 func MinutesToQuantityMilli(minutes int64) int64 { return (minutes*1000 + 30) / 60 }
 
-const invoiceSelect = `SELECT i.id, i.account_id, i.customer_id, i.number, i.invoice_date, i.due_date, i.terms, i.memo,
-	i.status, i.deleted_at, i.version, i.created_at, i.updated_at,
+const invoiceSelect = `SELECT i.id, i.account_id, i.customer_id, i.number, i.invoice_date, i.due_date, i.terms, i.term_id, i.due_date_explicit, i.memo,
+	i.status, i.number_auto, i.deleted_at, i.version, i.created_at, i.updated_at,
 	COALESCE((SELECT sum(amount_cents) FROM invoice_lines l WHERE l.invoice_id = i.id), 0) AS total_cents,
 	COALESCE(ss.status, 'never') AS sync_status, COALESCE(ss.message, '') AS sync_message
 	FROM invoices i LEFT JOIN sync_states ss ON ss.account_id = i.account_id AND ss.object_type = 'invoice' AND ss.object_id = i.id`
@@ -116,16 +146,24 @@ func nextInvoiceNumber(ctx context.Context, tx *sqlx.Tx, accountID int64) (strin
 
 func insertInvoice(ctx context.Context, tx *sqlx.Tx, accountID int64, in InvoiceInput) (int64, error) {
 	number := strings.TrimSpace(in.Number)
-	if number == "" {
+	// auto: Hoursync chose the number, so it may take the next free one when QBO has
+	// the number already (a number the person typed is never changed behind their back).
+	auto := number == ""
+	if auto {
 		var err error
 		if number, err = nextInvoiceNumber(ctx, tx, accountID); err != nil {
 			return 0, err
 		}
 	}
+	terms, err := resolveInvoiceTerms(ctx, tx, accountID, in)
+	if err != nil {
+		return 0, err
+	}
 	var id int64
-	err := tx.GetContext(ctx, &id, `INSERT INTO invoices (account_id, customer_id, number, invoice_date, due_date, terms, memo)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		accountID, in.CustomerID, number, in.InvoiceDate.Format(time.DateOnly), nullDate(in.DueDate), in.Terms, in.Memo)
+	err = tx.GetContext(ctx, &id, `INSERT INTO invoices (account_id, customer_id, number, invoice_date, due_date, terms, memo, number_auto,
+		term_id, due_date_explicit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		accountID, in.CustomerID, number, in.InvoiceDate.Format(time.DateOnly), terms.dueDate, terms.text, in.Memo, auto,
+		terms.termID, terms.explicit)
 	if err != nil {
 		return 0, fmt.Errorf("store: create invoice: %w", mapError(err))
 	}
@@ -137,9 +175,11 @@ func writeLines(ctx context.Context, tx *sqlx.Tx, accountID, invoiceID int64, li
 		return fmt.Errorf("store: replace invoice lines: %w", mapError(err))
 	}
 	for i, l := range lines {
+		qty, amount := l.amount()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO invoice_lines (account_id, invoice_id, position, service_id, description,
-			quantity_milli, rate_cents, amount_cents) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			accountID, invoiceID, i+1, l.ServiceID, l.Description, l.QuantityMilli, l.RateCents, LineAmount(l.QuantityMilli, l.RateCents)); err != nil {
+			quantity_milli, rate_cents, amount_cents, minutes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			accountID, invoiceID, i+1, l.ServiceID, l.Description, qty, l.RateCents, amount,
+			sql.NullInt64{Int64: l.Minutes, Valid: l.Minutes > 0}); err != nil {
 			return fmt.Errorf("store: write invoice line %d: %w", i+1, mapError(err))
 		}
 	}
@@ -240,7 +280,7 @@ func linesFromCards(cards []TimeCard, grouping string) ([]LineInput, int64, erro
 				desc += " " + c.Notes
 			}
 			lines = append(lines, LineInput{ServiceID: c.ServiceID, Description: desc,
-				QuantityMilli: MinutesToQuantityMilli(int64(c.Minutes)), RateCents: c.RateCents})
+				QuantityMilli: MinutesToQuantityMilli(int64(c.Minutes)), RateCents: c.RateCents, Minutes: int64(c.Minutes)})
 		}
 		return lines, customerID, nil
 	case GroupPerServiceRate, "":
@@ -257,7 +297,8 @@ func linesFromCards(cards []TimeCard, grouping string) ([]LineInput, int64, erro
 		sort.SliceStable(order, func(i, j int) bool { return order[i].service < order[j].service })
 		lines := make([]LineInput, 0, len(order))
 		for _, k := range order {
-			lines = append(lines, LineInput{ServiceID: k.service, QuantityMilli: MinutesToQuantityMilli(minutes[k]), RateCents: k.rate})
+			lines = append(lines, LineInput{ServiceID: k.service, QuantityMilli: MinutesToQuantityMilli(minutes[k]), RateCents: k.rate,
+				Minutes: minutes[k]})
 		}
 		return lines, customerID, nil
 	}
@@ -297,10 +338,32 @@ func (s *Store) getInvoice(ctx context.Context, accountID, id int64, withDeleted
 		return Invoice{}, fmt.Errorf("store: get invoice: %w", mapError(err))
 	}
 	if err := s.db.SelectContext(ctx, &inv.Lines, `SELECT id, invoice_id, position, service_id, description, quantity_milli,
-		rate_cents, amount_cents FROM invoice_lines WHERE account_id = $1 AND invoice_id = $2 ORDER BY position`, accountID, id); err != nil {
+		rate_cents, amount_cents, COALESCE(minutes, 0) AS minutes FROM invoice_lines WHERE account_id = $1 AND invoice_id = $2 ORDER BY position`, accountID, id); err != nil {
 		return Invoice{}, fmt.Errorf("store: get invoice lines: %w", mapError(err))
 	}
 	return inv, nil
+}
+
+// RenumberInvoiceFromQBO stores the number QBO gave the invoice when the one Hoursync had
+// chosen was taken there by someone else's invoice. The version does not move: the
+// invoice did not change in Hoursync, QBO just has it under another number.
+func (s *Store) RenumberInvoiceFromQBO(ctx context.Context, accountID, id int64, number string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE invoices SET number = $3, updated_at = now() WHERE account_id = $1 AND id = $2`, accountID, id, number)
+	if err != nil {
+		return fmt.Errorf("store: renumber invoice: %w", mapError(err))
+	}
+	return nil
+}
+
+// InvoiceNumberTaken reports whether another live invoice of the account has the number.
+func (s *Store) InvoiceNumberTaken(ctx context.Context, accountID, exceptID int64, number string) (bool, error) {
+	var taken bool
+	err := s.db.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM invoices WHERE account_id = $1 AND id <> $2
+		AND lower(number) = lower($3) AND deleted_at IS NULL)`, accountID, exceptID, number)
+	if err != nil {
+		return false, fmt.Errorf("store: invoice number taken: %w", mapError(err))
+	}
+	return taken, nil
 }
 
 // InvoiceTimeCardIDs lists the cards billed on the invoice.
@@ -357,12 +420,23 @@ func (s *Store) UpdateInvoice(ctx context.Context, accountID, id int64, in Invoi
 		if number == "" {
 			number = inv.Number
 		}
+		// A number the person types is theirs: it is never renumbered for them.
+		terms, err := resolveInvoiceTerms(ctx, tx, accountID, in)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE invoices SET number = $3, invoice_date = $4, due_date = $5, terms = $6, memo = $7,
+			number_auto = (number_auto AND lower(number) = lower($3)), term_id = $8, due_date_explicit = $9,
 			version = version + 1, updated_at = now() WHERE account_id = $1 AND id = $2`,
-			accountID, id, number, in.InvoiceDate.Format(time.DateOnly), nullDate(in.DueDate), in.Terms, in.Memo); err != nil {
+			accountID, id, number, in.InvoiceDate.Format(time.DateOnly), terms.dueDate, terms.text, in.Memo,
+			terms.termID, terms.explicit); err != nil {
 			return fmt.Errorf("store: update invoice: %w", mapError(err))
 		}
-		if err := writeLines(ctx, tx, accountID, id, in.Lines); err != nil {
+		lines, err := keepCardMinutes(ctx, tx, accountID, id, in.Lines)
+		if err != nil {
+			return err
+		}
+		if err := writeLines(ctx, tx, accountID, id, lines); err != nil {
 			return err
 		}
 		return markChanged(ctx, tx, accountID, ObjectInvoice, id)
@@ -371,6 +445,33 @@ func (s *Store) UpdateInvoice(ctx context.Context, accountID, id int64, in Invoi
 		return Invoice{}, err
 	}
 	return s.GetInvoice(ctx, accountID, id)
+}
+
+// keepCardMinutes gives a line sent back as it was shown (same service, rate and
+// quantity, no minutes: an edit form knows only the quantity) the minutes of the line
+// billed from time cards it came from, so editing an invoice's other fields keeps that
+// line's exact amount. A line whose quantity or rate changed is typed by hand.
+func keepCardMinutes(ctx context.Context, tx *sqlx.Tx, accountID, invoiceID int64, in []LineInput) ([]LineInput, error) {
+	var old []InvoiceLine
+	if err := tx.SelectContext(ctx, &old, `SELECT service_id, quantity_milli, rate_cents, minutes FROM invoice_lines
+		WHERE account_id = $1 AND invoice_id = $2 AND minutes IS NOT NULL ORDER BY position`, accountID, invoiceID); err != nil {
+		return nil, fmt.Errorf("store: invoice lines: %w", mapError(err))
+	}
+	out := make([]LineInput, len(in))
+	copy(out, in)
+	used := make([]bool, len(old))
+	for i := range out {
+		if out[i].Minutes > 0 {
+			continue
+		}
+		for j, o := range old {
+			if !used[j] && o.ServiceID == out[i].ServiceID && o.RateCents == out[i].RateCents && o.QuantityMilli == out[i].QuantityMilli {
+				used[j], out[i].Minutes = true, o.Minutes
+				break
+			}
+		}
+	}
+	return out, nil
 }
 
 // VoidInvoice voids an invoice and releases its time cards for billing again.

@@ -50,3 +50,15 @@ func upsertLink(ctx context.Context, q queryer, accountID int64, realmID, object
 	}
 	return nil
 }
+
+// MarkDeletedInQBO records that the object's QBO counterpart was deleted there by
+// someone else: the link stays (for history) but no longer counts, so the object's
+// next sync creates it anew instead of updating what is gone.
+func (s *Store) MarkDeletedInQBO(ctx context.Context, accountID int64, realmID, objectType string, objectID int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE qbo_links SET qbo_deleted = true WHERE account_id = $1 AND realm_id = $2
+		AND object_type = $3 AND object_id = $4`, accountID, realmID, objectType, objectID)
+	if err != nil {
+		return fmt.Errorf("store: mark deleted in QBO: %w", mapError(err))
+	}
+	return nil
+}

@@ -166,12 +166,41 @@ func (s *Store) RecordSyncSuccess(ctx context.Context, accountID int64, objectTy
 
 // RecordSyncFailure marks the object failed with a message a person can act on.
 func (s *Store) RecordSyncFailure(ctx context.Context, accountID int64, objectType string, id int64, code, message string, run SyncRun) error {
+	return s.recordFailure(ctx, accountID, objectType, id, code, message, run, 0)
+}
+
+// RecordQBOFault marks the object failed because QBO answered its write with a fault,
+// and counts the fault: the object's next write is a new request (see QBOFaults).
+func (s *Store) RecordQBOFault(ctx context.Context, accountID int64, objectType string, id int64, code, message string, run SyncRun) error {
+	return s.recordFailure(ctx, accountID, objectType, id, code, message, run, 1)
+}
+
+// QBOFaults returns, per object, how many of its writes QBO answered with a fault.
+// Objects without any are left out.
+func (s *Store) QBOFaults(ctx context.Context, accountID int64, objectType string, ids []int64) (map[int64]int, error) {
+	var rows []struct {
+		ID     int64 `db:"object_id"`
+		Faults int   `db:"qbo_faults"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT object_id, qbo_faults FROM sync_states WHERE account_id = $1
+		AND object_type = $2 AND object_id = ANY($3) AND qbo_faults > 0`, accountID, objectType, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("store: qbo faults: %w", mapError(err))
+	}
+	out := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.Faults
+	}
+	return out, nil
+}
+
+func (s *Store) recordFailure(ctx context.Context, accountID int64, objectType string, id int64, code, message string, run SyncRun, faults int) error {
 	return s.InTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_states (account_id, object_type, object_id, status, message,
-			error_code, workflow_id, run_id) VALUES ($1, $2, $3, 'failed', $4, $5, $6, $7)
+			error_code, workflow_id, run_id, qbo_faults) VALUES ($1, $2, $3, 'failed', $4, $5, $6, $7, $8)
 			ON CONFLICT (account_id, object_type, object_id) DO UPDATE SET status = 'failed', message = EXCLUDED.message,
-			error_code = EXCLUDED.error_code, workflow_id = EXCLUDED.workflow_id, run_id = EXCLUDED.run_id, updated_at = now()`,
-			accountID, objectType, id, message, code, run.WorkflowID, run.RunID); err != nil {
+			error_code = EXCLUDED.error_code, workflow_id = EXCLUDED.workflow_id, run_id = EXCLUDED.run_id,
+			qbo_faults = sync_states.qbo_faults + EXCLUDED.qbo_faults, updated_at = now()`,
+			accountID, objectType, id, message, code, run.WorkflowID, run.RunID, faults); err != nil {
 			return fmt.Errorf("store: record sync failure: %w", mapError(err))
 		}
 		return addHistory(ctx, tx, accountID, objectType, id, run, OutcomeFailed, message)

@@ -36,15 +36,20 @@ const insertedCardColumns = `t.id, t.account_id, t.user_id, t.customer_id, t.ser
 	to_char(t.start_time, 'HH24:MI') AS start_time, to_char(t.end_time, 'HH24:MI') AS end_time, t.billable, t.rate_cents,
 	t.notes, t.invoice_id, t.deleted_at, t.version, t.created_at, t.updated_at, 'never' AS sync_status, '' AS sync_message`
 
-// createTimeCardRowSQL inserts one card; no row comes back when the service is unknown.
-const createTimeCardRowSQL = `WITH svc AS (SELECT rate_cents FROM services WHERE account_id = $1 AND id = $4),
+// createTimeCardRowSQL inserts one card; no row comes back when the service is unknown
+// or inactive, or the customer inactive (an unknown customer or user breaks a foreign
+// key). The active checks ride in the statement that looks up the service's rate, so
+// recording a card stays one round trip.
+const createTimeCardRowSQL = `WITH svc AS (SELECT rate_cents FROM services WHERE account_id = $1 AND id = $4 AND active
+			AND NOT EXISTS (SELECT 1 FROM customers WHERE account_id = $1 AND id = $3 AND NOT active)),
 		t AS (INSERT INTO time_cards (account_id, user_id, customer_id, service_id, work_date, minutes, start_time, end_time,
 			billable, rate_cents, notes)
 			SELECT $1, $2, $3, $4, $5, $6, $7::time, $8::time, $9, CASE WHEN $10::bigint < 0 THEN svc.rate_cents ELSE $10::bigint END, $11
 			FROM svc RETURNING *)
 		SELECT ` + insertedCardColumns + ` FROM t`
 
-// createTimeCardRowsSQL inserts the rows whose references exist in their own account.
+// createTimeCardRowsSQL inserts the rows whose references exist, and whose customer and
+// service are active, in their own account.
 // Ids are drawn up front so each inserted row can be matched to its request; nextval
 // makes r volatile, so PostgreSQL evaluates it once per row.
 const createTimeCardRowsSQL = `WITH r AS (
@@ -54,9 +59,9 @@ const createTimeCardRowsSQL = `WITH r AS (
 				AS r(account_id, user_id, customer_id, service_id, work_date, minutes, start_time, end_time, billable, rate_cents, notes, ord)),
 		c AS (
 			SELECT r.*, s.rate_cents AS service_rate FROM r
-			JOIN services s ON s.account_id = r.account_id AND s.id = r.service_id
+			JOIN services s ON s.account_id = r.account_id AND s.id = r.service_id AND s.active
 			WHERE EXISTS (SELECT 1 FROM users u WHERE u.account_id = r.account_id AND u.id = r.user_id)
-				AND EXISTS (SELECT 1 FROM customers k WHERE k.account_id = r.account_id AND k.id = r.customer_id)),
+				AND EXISTS (SELECT 1 FROM customers k WHERE k.account_id = r.account_id AND k.id = r.customer_id AND k.active)),
 		t AS (INSERT INTO time_cards (id, account_id, user_id, customer_id, service_id, work_date, minutes, start_time, end_time,
 				billable, rate_cents, notes)
 			SELECT id, account_id, user_id, customer_id, service_id, work_date, minutes, NULLIF(trim(start_time), '')::time,
@@ -66,13 +71,15 @@ const createTimeCardRowsSQL = `WITH r AS (
 
 // CreateTimeCard records a card. A negative in.RateCents takes the service's rate.
 // An unknown user, customer or service of the account is a *ReferenceError naming the
-// field. Concurrent calls share statements (see maxCardBatch).
+// field, an inactive customer or service an *InactiveError. Concurrent calls share
+// statements (see maxCardBatch).
 func (s *Store) CreateTimeCard(ctx context.Context, accountID int64, in TimeCardInput) (TimeCard, error) {
 	return s.cards.create(ctx, accountID, in)
 }
 
-// createTimeCardRow records one card in one statement: the service is looked up in the
-// same statement, and the foreign keys check user and customer.
+// createTimeCardRow records one card in one statement: the service and whether it and
+// the customer are active are looked up in the same statement, and the foreign keys
+// check user and customer. Only a refused card pays a second query, to say why.
 func (s *Store) createTimeCardRow(ctx context.Context, accountID int64, in TimeCardInput) (TimeCard, error) {
 	var c TimeCard
 	stmt, err := s.cards.prepared(ctx, &s.cards.rowStmt, createTimeCardRowSQL)
@@ -83,7 +90,10 @@ func (s *Store) createTimeCardRow(ctx context.Context, accountID int64, in TimeC
 	if err != nil {
 		err = mapError(err)
 		if errors.Is(err, ErrNotFound) {
-			err = &ReferenceError{Field: "service_id", Constraint: "time_cards_account_id_service_id_fkey"}
+			err = cardReferenceError(ctx, s.db, accountID, in.CustomerID, in.ServiceID)
+			if err == nil { // made active again meanwhile: still not written, so say so
+				err = &ConflictError{Reason: "the customer or service changed while the time was recorded; try again"}
+			}
 		}
 		return TimeCard{}, fmt.Errorf("store: create time card: %w", err)
 	}
@@ -92,8 +102,8 @@ func (s *Store) createTimeCardRow(ctx context.Context, accountID int64, in TimeC
 
 // createTimeCardRows records many cards, possibly of different accounts, in one
 // statement. Each row is inserted only when its user, customer and service exist in
-// its own account; the result maps a row's index in ins to its card, and a row left
-// out is missing from the map.
+// its own account and its customer and service are active; the result maps a row's
+// index in ins to its card, and a row left out is missing from the map.
 func (s *Store) createTimeCardRows(ctx context.Context, ins []*cardRequest) (map[int]TimeCard, error) {
 	n := len(ins)
 	var (
@@ -268,7 +278,8 @@ func (b *cardBatcher) run(batch []*cardRequest) {
 	}
 	// PostgreSQL refused the statement, so none of it was written: each card is
 	// tried on its own and gets its own error. Cards the statement left out (an
-	// unknown reference) are tried on their own too, which names the field at fault.
+	// unknown or inactive reference) are tried on their own too, which names the
+	// field at fault.
 	for i, r := range batch {
 		if c, ok := cards[i]; ok {
 			r.card = c

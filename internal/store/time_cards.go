@@ -61,6 +61,9 @@ type TimeCardFilter struct {
 	Status     string // a sync status
 	Unbilled   bool
 	IDs        []int64
+	// PendingDeletes also lists deleted cards whose deletion has not reached QBO yet,
+	// so a re-sync of what changed or failed sends those deletions too.
+	PendingDeletes bool
 }
 
 const timeCardSelect = `SELECT t.id, t.account_id, t.user_id, t.customer_id, t.service_id, t.work_date, t.minutes,
@@ -94,9 +97,18 @@ func (s *Store) GetTimeCardsForSync(ctx context.Context, accountID int64, ids []
 	return out, nil
 }
 
-// ListTimeCards lists the account's live cards by date, user and id.
+// pendingDelete is a deleted card still linked to a TimeActivity it has not deleted.
+const pendingDelete = `EXISTS (SELECT 1 FROM qbo_links l WHERE l.account_id = t.account_id AND l.object_type = 'time_card'
+	AND l.object_id = t.id AND NOT l.qbo_deleted)`
+
+// ListTimeCards lists the account's live cards (and, with f.PendingDeletes, deleted
+// ones still to be deleted in QBO) by date, user and id.
 func (s *Store) ListTimeCards(ctx context.Context, accountID int64, f TimeCardFilter, p Page) ([]TimeCard, error) {
-	where := []string{"t.account_id = $1", "t.deleted_at IS NULL"}
+	live := "t.deleted_at IS NULL"
+	if f.PendingDeletes {
+		live = "(t.deleted_at IS NULL OR " + pendingDelete + ")"
+	}
+	where := []string{"t.account_id = $1", live}
 	args := []any{accountID}
 	add := func(cond string, v any) {
 		args = append(args, v)
@@ -153,18 +165,34 @@ func lockEditableCard(ctx context.Context, tx *sqlx.Tx, accountID, id int64) (Ti
 }
 
 // UpdateTimeCard replaces a card's fields and bumps its version; a synced card becomes
-// "changed" and re-syncs to the same QBO TimeActivity.
+// "changed" and re-syncs to the same QBO TimeActivity. A card naming an inactive
+// customer or service is refused with an *InactiveError, even one it had already:
+// QBO would refuse its TimeActivity.
 func (s *Store) UpdateTimeCard(ctx context.Context, accountID, id int64, in TimeCardInput) (TimeCard, error) {
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := lockEditableCard(ctx, tx, accountID, id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE time_cards SET user_id = $3, customer_id = $4, service_id = $5, work_date = $6,
+		res, err := tx.ExecContext(ctx, `UPDATE time_cards SET user_id = $3, customer_id = $4, service_id = $5, work_date = $6,
 			minutes = $7, start_time = $8::time, end_time = $9::time, billable = $10, rate_cents = $11, notes = $12,
-			version = version + 1, updated_at = now() WHERE account_id = $1 AND id = $2`,
+			version = version + 1, updated_at = now() WHERE account_id = $1 AND id = $2
+			AND NOT EXISTS (SELECT 1 FROM customers WHERE account_id = $1 AND id = $4 AND NOT active)
+			AND NOT EXISTS (SELECT 1 FROM services WHERE account_id = $1 AND id = $5 AND NOT active)`,
 			accountID, id, in.UserID, in.CustomerID, in.ServiceID, in.WorkDate.Format(time.DateOnly), in.Minutes,
-			nullTime(in.StartTime), nullTime(in.EndTime), in.Billable, in.RateCents, in.Notes); err != nil {
+			nullTime(in.StartTime), nullTime(in.EndTime), in.Billable, in.RateCents, in.Notes)
+		if err != nil {
 			return fmt.Errorf("store: update time card: %w", mapError(err))
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("store: update time card: %w", err)
+		}
+		if n == 0 {
+			// The card is locked, so only an inactive reference leaves it unchanged.
+			if err := cardReferenceError(ctx, tx, accountID, in.CustomerID, in.ServiceID); err != nil {
+				return fmt.Errorf("store: update time card: %w", err)
+			}
+			return fmt.Errorf("store: update time card: %w", ErrConflict)
 		}
 		return markChanged(ctx, tx, accountID, ObjectTimeCard, id)
 	})

@@ -5,6 +5,8 @@
 package syncs
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"context"
 	"errors"
 	"fmt"
@@ -43,6 +45,9 @@ func New(c client.Client, taskQueue string, marker Marker) *Starter {
 type Started struct {
 	WorkflowID string `json:"workflow_id"`
 	RunID      string `json:"run_id"`
+	// SelectionID names a time-card selection inside its workflow, whose own progress
+	// Progress answers.
+	SelectionID string `json:"selection_id,omitempty"`
 }
 
 func (s *Starter) options(id string, accountID int64, realmID, kind, memo string) client.StartWorkflowOptions {
@@ -77,13 +82,14 @@ func (s *Starter) SyncTimeCards(ctx context.Context, accountID int64, cardIDs []
 	}
 	opts := s.options(id, accountID, "", workflows.KindTimeCards,
 		fmt.Sprintf("Time-card sync of account %d: every selection of the account's time cards goes through this workflow.", accountID))
+	selection := newSelectionID()
 	run, err := s.client.SignalWithStartWorkflow(ctx, id, workflows.SignalSyncTimeCards,
-		workflows.SyncTimeCardsRequest{CardIDs: cardIDs}, opts, workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: accountID})
+		workflows.SyncTimeCardsRequest{CardIDs: cardIDs, SelectionID: selection}, opts, workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: accountID})
 	if err != nil {
 		s.unqueue(ctx, accountID, "time_card", cardIDs)
 		return Started{}, fmt.Errorf("syncs: start time-card sync: %w", err)
 	}
-	return Started{WorkflowID: id, RunID: run.GetRunID()}, nil
+	return Started{WorkflowID: id, RunID: run.GetRunID(), SelectionID: selection}, nil
 }
 
 // SyncInvoice starts an invoice's sync; a second click while it runs joins that run.
@@ -134,8 +140,16 @@ type Status struct {
 // ErrUnknownWorkflow means no workflow has that id.
 var ErrUnknownWorkflow = errors.New("syncs: unknown workflow")
 
-// Progress answers a running (or finished) sync's progress.
-func (s *Starter) Progress(ctx context.Context, workflowID string) (Status, error) {
+// newSelectionID names a selection: unique, short, and readable in the Temporal UI.
+func newSelectionID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "sel-" + hex.EncodeToString(b[:])
+}
+
+// Progress answers a running (or finished) sync's progress: of the selection named,
+// or ("") of the whole run.
+func (s *Starter) Progress(ctx context.Context, workflowID, selectionID string) (Status, error) {
 	desc, err := s.client.DescribeWorkflowExecution(ctx, workflowID, "")
 	if err != nil {
 		var nf *serviceerror.NotFound
@@ -147,7 +161,11 @@ func (s *Starter) Progress(ctx context.Context, workflowID string) (Status, erro
 	info := desc.GetWorkflowExecutionInfo()
 	st := Status{WorkflowID: workflowID, Status: info.GetStatus().String(),
 		Running: info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING}
-	v, err := s.client.QueryWorkflow(ctx, workflowID, "", workflows.QueryProgress)
+	query, args := workflows.QueryProgress, []any(nil)
+	if selectionID != "" {
+		query, args = workflows.QuerySelectionProgress, []any{selectionID}
+	}
+	v, err := s.client.QueryWorkflow(ctx, workflowID, "", query, args...)
 	if err == nil {
 		_ = v.Get(&st.Progress)
 	}

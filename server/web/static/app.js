@@ -30,24 +30,27 @@
   var box = document.querySelector(".progress[data-workflow]");
   if (!box) { return; }
   var id = box.getAttribute("data-workflow");
+  var selection = box.getAttribute("data-selection") || "";
   var link = box.querySelector("a");
   function poll() {
-    fetch("/api/v1/sync/progress?workflow_id=" + encodeURIComponent(id), { credentials: "same-origin" })
+    fetch("/api/v1/sync/progress?workflow_id=" + encodeURIComponent(id) + "&selection_id=" + encodeURIComponent(selection), { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (s) {
         if (s.error) { box.textContent = s.error.message; return; }
         var p = s.progress || {};
         // A sync workflow may stay open a little for more work after its batch;
         // the batch being done is the end the person waits for.
-        var finished = p.total > 0 && !p.pending && (p.done + p.failed) >= p.total;
-        var text = (finished || !p.message) && p.total ? ("Synced " + p.done + " of " + p.total + (p.failed ? (", " + p.failed + " failed") : "")) : (p.message || "Syncing…");
+        // Done counts every card with its result: synced + failed + skipped.
+        var finished = p.total > 0 && p.done >= p.total;
+        var text = p.message || (p.total ? ("Syncing " + p.done + " of " + p.total) : "Syncing…");
         box.textContent = text + " ";
         if (link) { box.appendChild(link); }
         if (s.running && !finished) { setTimeout(poll, 1000); return; }
         var url = new URL(window.location.href);
         url.searchParams.delete("workflow_id");
         url.searchParams.set("done", id.split("/")[0]);
-        if (p.total) { url.searchParams.set("synced", p.done); url.searchParams.set("failed", p.failed); }
+        url.searchParams.delete("selection_id");
+        if (p.total) { url.searchParams.set("synced", (p.synced || 0) + (p.skipped || 0)); url.searchParams.set("failed", p.failed || 0); }
         window.location.replace(url.toString());
       })
       .catch(function () { setTimeout(poll, 3000); });
