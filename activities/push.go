@@ -195,7 +195,7 @@ func (a *Activities) PushInvoice(ctx context.Context, in workflows.PushInvoiceIn
 		return outcome, err
 	}
 	inv := QBOInvoice{ID: op.QBOID, SyncToken: op.SyncToken, CustomerID: op.CustomerQBOID, DocNumber: op.DocNumber,
-		TxnDate: op.TxnDate, DueDate: op.DueDate, Memo: op.Memo, LinkedTimeActivities: op.LinkedTimeActivities}
+		TxnDate: op.TxnDate, DueDate: op.DueDate, Memo: op.Memo, LinkedTimeActivities: op.LinkedTimeActivities, TermID: op.TermQBOID}
 	for _, l := range op.Lines {
 		inv.Lines = append(inv.Lines, QBOInvoiceLine{ItemID: l.ItemQBOID, Description: l.Description,
 			QuantityMilli: l.QuantityMilli, RateCents: l.RateCents, AmountCents: l.AmountCents, Minutes: l.Minutes})
@@ -235,6 +235,12 @@ func (a *Activities) PushInvoice(ctx context.Context, in workflows.PushInvoiceIn
 		}
 	}
 	outcome.Succeeded, outcome.Message = true, msg
+	if (op.Op == workflows.OpCreate || op.Op == workflows.OpUpdate) && got.DueDate != "" {
+		// QBO computed the due date from the term: show it as QBO has it.
+		if err := a.Store.RecordQBOInvoiceTerms(ctx, in.AccountID, op.InvoiceID, in.RealmID, op.Version, got.TermID, got.DueDate); err != nil {
+			return outcome, err
+		}
+	}
 	return outcome, a.Store.RecordSyncSuccess(ctx, in.AccountID, store.ObjectInvoice, op.InvoiceID, store.SyncSuccess{
 		RealmID: in.RealmID, QBOID: got.ID, SyncToken: got.SyncToken, SyncedVersion: op.Version,
 		Deleted: op.Op == workflows.OpDelete, Message: msg}, r)

@@ -213,7 +213,7 @@ func TestMissingIncomeAccountFailsOnlyCardsOfNewServicesWithTheSettingNamed(t *t
 	_, _, _, ids := s.newCards(tn, 1)
 	s.syncCards(tn, ids...)
 	st := s.state(tn, store.ObjectTimeCard, ids[0])
-	if st.Status != store.StatusFailed || st.ErrorCode != workflows.ErrTypeValidation ||
+	if st.Status != store.StatusFailed || st.ErrorCode != workflows.ErrTypeIncomeAccount ||
 		!strings.Contains(st.Message, `"Consulting Income"`) || !strings.Contains(st.Message, "Services") {
 		t.Fatalf("card state %+v, want the missing income account named with the choices", st)
 	}

@@ -295,7 +295,8 @@ func TestSyncActions(t *testing.T) {
 
 	var started startedJSON
 	owner.call("POST", "/api/v1/time-cards/sync", map[string]any{"time_card_ids": []int64{tc2.ID, tc2.ID}}, http.StatusAccepted, &started)
-	wantURL := "http://127.0.0.1:8233/namespaces/default/workflows/timecard-sync%2F" + itoa64(owner.me.Account.ID)
+	// The link opens the run the selection joined, not whichever run the id has later.
+	wantURL := "http://127.0.0.1:8233/namespaces/default/workflows/timecard-sync%2F" + itoa64(owner.me.Account.ID) + "/run/history"
 	if started.WorkflowID != "timecard-sync/"+itoa64(owner.me.Account.ID) || started.WorkflowURL != wantURL {
 		t.Fatalf("started = %+v", started)
 	}

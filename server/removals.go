@@ -23,6 +23,7 @@ type pushJSON struct {
 	Queued      bool   `json:"queued"`
 	WorkflowID  string `json:"workflow_id,omitempty"`
 	RunID       string `json:"run_id,omitempty"`
+	SelectionID string `json:"selection_id,omitempty"`
 	WorkflowURL string `json:"workflow_url,omitempty"`
 	Message     string `json:"message"`
 }
@@ -62,7 +63,8 @@ func (s *Server) push(c *gin.Context, later string, start func(ctx context.Conte
 		s.log.WarnContext(ctx, "delete or void not sent to QuickBooks", "request_id", requestID(c), "err", err)
 		return &pushJSON{Message: later}
 	}
-	return &pushJSON{Queued: true, WorkflowID: st.WorkflowID, RunID: st.RunID, WorkflowURL: s.runURL(st.WorkflowID, st.RunID), Message: msgPushQueued}
+	return &pushJSON{Queued: true, WorkflowID: st.WorkflowID, RunID: st.RunID, SelectionID: st.SelectionID,
+		WorkflowURL: s.runURL(st.WorkflowID, st.RunID), Message: msgPushQueued}
 }
 
 // deleteCardsAndPush deletes the cards (each one the signed-in person may see) and
@@ -161,5 +163,9 @@ func pushFollow(sep string, p *pushJSON) string {
 	if p == nil || !p.Queued {
 		return ""
 	}
-	return sep + "workflow_id=" + url.QueryEscape(p.WorkflowID)
+	q := sep + "workflow_id=" + url.QueryEscape(p.WorkflowID)
+	if p.SelectionID != "" {
+		q += "&selection_id=" + url.QueryEscape(p.SelectionID)
+	}
+	return q
 }

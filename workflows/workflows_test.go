@@ -407,7 +407,9 @@ func (s *WorkflowSuite) selectionProgress(env *testsuite.TestWorkflowEnvironment
 func (s *WorkflowSuite) mockOutcomes(env *testsuite.TestWorkflowEnvironment) {
 	env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{AccountID: 1, RealmID: "r", CanSyncTime: true}, nil)
 	env.OnActivity(workflows.ActLoadTimeCards, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) { return simpleRefs(in.CardIDs), nil })
+		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) {
+			return simpleRefs(in.CardIDs), nil
+		})
 	for _, n := range []string{workflows.ActEnsureEmployee, workflows.ActEnsureCustomer, workflows.ActEnsureService} {
 		env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "1"}, nil).Maybe()
 	}
@@ -492,7 +494,9 @@ func (s *WorkflowSuite) TestContinueAsNewCarriesSelectionsWithoutCountingAgain()
 func (s *WorkflowSuite) TestCardsCreatedInQBOGetTheirSyncedInvoiceLinked() {
 	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{AccountID: 1, RealmID: "r", CanSyncTime: true}, nil)
 	s.env.OnActivity(workflows.ActLoadTimeCards, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) { return simpleRefs(in.CardIDs), nil })
+		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) {
+			return simpleRefs(in.CardIDs), nil
+		})
 	for _, n := range []string{workflows.ActEnsureEmployee, workflows.ActEnsureCustomer, workflows.ActEnsureService} {
 		s.env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "1"}, nil).Maybe()
 	}

@@ -5,9 +5,9 @@
 package syncs
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"context"
 	"errors"
 	"fmt"
 	"strconv"
