@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
 
 	"hoursync/internal/store"
 	"hoursync/internal/syncs"
@@ -425,5 +428,49 @@ func TestStartAndEndTimesReachQBOWithTheAccountsOffset(t *testing.T) {
 	}
 	if str(ta["Hours"]) != "1" || str(ta["Minutes"]) != "30" || str(ta["BreakMinutes"]) != "15" {
 		t.Fatalf("Hours/Minutes/BreakMinutes = %v/%v/%v, want 1/30/15", ta["Hours"], ta["Minutes"], ta["BreakMinutes"])
+	}
+}
+
+func TestRunThatFailedCardsSaysSoToOperators(t *testing.T) {
+	s := newStack(t)
+	tn := s.connect("Essentials")
+	s.importAll(tn)
+	ctx := context.Background()
+	_, c, _, ids := s.newCards(tn, 2)
+	s.syncCards(tn, ids[0])
+	link, _ := s.store.GetLink(ctx, tn.account.ID, tn.realm, store.ObjectCustomer, c.ID)
+	cur := s.entityByID(tn.realm, "Customer", link.QBOID)
+	s.qboSparseUpdate(tn.realm, "customer", map[string]any{"Id": link.QBOID, "SyncToken": cur["SyncToken"], "Active": false})
+	st, err := s.starter.SyncTimeCards(ctx, tn.account.ID, ids[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.waitCards(tn, ids[1:], st.WorkflowID)
+	// The batch in which every card failed shows as such: the run carries SyncFailed.
+	query := fmt.Sprintf("HoursyncAccount = '%d' AND SyncKind = '%s' AND SyncFailed > 0", tn.account.ID, workflows.KindTimeCards)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := s.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query})
+		if err != nil {
+			t.Fatalf("list %q: %v", query, err)
+		}
+		if len(resp.Executions) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("visibility query %q found %d executions", query, len(resp.Executions))
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	// And the run's result says how many failed.
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	var res workflows.TimeCardSyncResult
+	if err := s.temporal.GetWorkflow(wctx, st.WorkflowID, "").Get(wctx, &res); err != nil {
+		t.Fatal(err)
+	}
+	// The first click (card 1 synced) went through the same run.
+	if res.Failed != 1 || res.Synced != 1 || !strings.Contains(res.Message, "1 failed") {
+		t.Fatalf("result %+v, want 1 synced and 1 failed", res)
 	}
 }
