@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -18,7 +20,9 @@ import (
 // workerProcess runs `hoursync worker` as its own process against the stack, so the
 // test can SIGKILL it mid-sync like a crashed machine.
 type workerProcess struct {
-	cmd *exec.Cmd
+	cmd    *exec.Cmd
+	exited chan struct{}
+	err    error // how it exited, once exited is closed
 }
 
 func buildHoursync(t testing.TB) string {
@@ -34,9 +38,14 @@ func buildHoursync(t testing.TB) string {
 }
 
 func (s *stack) startWorkerProcess(bin string) *workerProcess {
+	return s.startWorkerProcessWith(bin, "METRICS_ADDR=127.0.0.1:0")
+}
+
+// startWorkerProcessWith starts a worker with extra environment; "NAME=" unsets NAME.
+func (s *stack) startWorkerProcessWith(bin string, extra ...string) *workerProcess {
 	s.t.Helper()
 	cmd := exec.Command(bin, "worker")
-	cmd.Env = append(os.Environ(),
+	env := append(os.Environ(),
 		"HOURSYNC_ENV=test",
 		"DATABASE_URL="+testutil.DatabaseURL(s.t),
 		"TEMPORAL_ADDRESS="+testutil.TemporalAddress(s.t),
@@ -53,14 +62,22 @@ func (s *stack) startWorkerProcess(bin string) *workerProcess {
 		"QBO_WEBHOOK_VERIFIER=test-verifier",
 		"TOKEN_ENCRYPTION_KEYS=t1:"+base64.StdEncoding.EncodeToString(testKeys[0].Key),
 		"QBO_RATE_LIMITS=500/2s,10,40/2s",
-		"METRICS_ADDR=127.0.0.1:0",
 		"LOG_LEVEL=warn",
 	)
+	for _, e := range extra {
+		name, value, _ := strings.Cut(e, "=")
+		env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, name+"=") })
+		if value != "" {
+			env = append(env, e)
+		}
+	}
+	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}
-	w := &workerProcess{cmd: cmd}
+	w := &workerProcess{cmd: cmd, exited: make(chan struct{})}
+	go func() { w.err = cmd.Wait(); close(w.exited) }()
 	s.t.Cleanup(func() { w.kill() })
 	return w
 }
@@ -68,7 +85,17 @@ func (s *stack) startWorkerProcess(bin string) *workerProcess {
 func (w *workerProcess) kill() {
 	if w.cmd.Process != nil {
 		_ = w.cmd.Process.Signal(syscall.SIGKILL)
-		_ = w.cmd.Wait()
+		<-w.exited
+	}
+}
+
+// running reports whether the process is still alive.
+func (w *workerProcess) running() bool {
+	select {
+	case <-w.exited:
+		return false
+	default:
+		return true
 	}
 }
 

@@ -19,6 +19,17 @@ import (
 // runWorker runs the Temporal worker until ctx ends, then stops it gracefully: the
 // worker finishes or hands back its running tasks before the process exits.
 func runWorker(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
+	// Bound first: a taken address must fail the start before the worker polls.
+	ln, err := worker.ListenMetrics(cfg.MetricsAddr, cfg.MetricsAddrDefault)
+	if err != nil {
+		return err
+	}
+	metricsAddr := ln.Addr().String()
+	if metricsAddr != cfg.MetricsAddr {
+		logger.Warn("metrics address taken (another worker on this host?); serving metrics on a free port",
+			"wanted", cfg.MetricsAddr, "metrics", "http://"+metricsAddr+"/metrics")
+	}
+	defer ln.Close()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics, closer := worker.NewMetricsHandler(reg)
@@ -47,15 +58,15 @@ func runWorker(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	}
 	defer w.Stop()
 
-	srv := &http.Server{Addr: cfg.MetricsAddr, ReadHeaderTimeout: 5 * time.Second,
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second,
 		Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})}
 	errc := make(chan error, 1)
 	go func() {
-		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errc <- fmt.Errorf("metrics server on %s: %w", cfg.MetricsAddr, err)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("metrics server on %s: %w", metricsAddr, err)
 		}
 	}()
-	logger.Info("worker started", "task_queue", cfg.TemporalTaskQueue, "temporal", cfg.TemporalAddress, "metrics", "http://"+cfg.MetricsAddr+"/metrics")
+	logger.Info("worker started", "task_queue", cfg.TemporalTaskQueue, "temporal", cfg.TemporalAddress, "metrics", "http://"+metricsAddr+"/metrics")
 	select {
 	case <-ctx.Done():
 	case err := <-errc:

@@ -52,7 +52,10 @@ type Config struct {
 	SMTPURL           string
 	MailFrom          string
 	MetricsAddr       string
-	LogLevel          string
+	// MetricsAddrDefault: METRICS_ADDR was not set, so a worker whose default port is
+	// taken (a second worker on the host) takes a free one instead of failing.
+	MetricsAddrDefault bool
+	LogLevel           string
 	// WorkerConcurrency caps concurrently running activities per worker process.
 	WorkerConcurrency int
 }
@@ -119,6 +122,9 @@ func LoadFrom(lookup func(string) (string, bool)) (*Config, error) {
 		MailFrom:          get("MAIL_FROM", "Hoursync <no-reply@hoursync.local>"),
 		MetricsAddr:       get("METRICS_ADDR", "127.0.0.1:9091"),
 		LogLevel:          get("LOG_LEVEL", "info"),
+	}
+	if v, ok := lookup("METRICS_ADDR"); !ok || strings.TrimSpace(v) == "" {
+		c.MetricsAddrDefault = true
 	}
 	switch c.Env {
 	case EnvDev, EnvTest, EnvProd:
