@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"hoursync/internal/store"
+	"hoursync/internal/syncs"
 )
 
 // Error codes of the API's error body.
@@ -26,6 +27,7 @@ const (
 	codeCSRF         = "csrf"
 	codeThrottled    = "too_many_requests"
 	codeUnavailable  = "unavailable"
+	codeSyncPaused   = "sync_paused"
 	codeInternal     = "internal"
 )
 
@@ -56,7 +58,12 @@ var (
 	errUnauthorized = &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "sign in first"}
 	errForbidden    = &apiError{Status: http.StatusForbidden, Code: codeForbidden, Message: "only an admin of this account can do this"}
 	errNotFound     = &apiError{Status: http.StatusNotFound, Code: codeNotFound, Message: "not found"}
-	errNoSyncer     = &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Message: "syncing with QuickBooks is not available right now"}
+	// errSyncNotStarted: Temporal is down; the objects were returned as they were.
+	errSyncNotStarted = &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Message: syncs.MsgNotStarted}
+	// errSyncPaused: Temporal is down while a sync runs; it resumes by itself.
+	errSyncPaused = &apiError{Status: http.StatusServiceUnavailable, Code: codeSyncPaused,
+		Message: "QuickBooks sync is paused: the sync service is unavailable; your cards are safe and will continue"}
+	errNoSyncer = &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Message: "syncing with QuickBooks is not available right now"}
 )
 
 func notFound(field, what string) *apiError {
@@ -110,6 +117,8 @@ func (s *Server) toAPIError(c *gin.Context, err error) *apiError {
 		return &apiError{Status: http.StatusConflict, Code: codeConflict, Message: conflict.Reason}
 	case errors.Is(err, store.ErrNotFound):
 		return errNotFound
+	case errors.Is(err, syncs.ErrUnavailable):
+		return errSyncNotStarted
 	case errors.Is(err, store.ErrConflict):
 		return &apiError{Status: http.StatusConflict, Code: codeConflict, Message: "the record changed; reload and try again"}
 	}

@@ -156,8 +156,11 @@ func (s *Server) syncProgress(c *gin.Context) {
 	defer cancel()
 	st, err := s.syncer.Progress(ctx, wf, c.Query("selection_id"))
 	if err != nil {
-		if errors.Is(err, syncs.ErrUnknownWorkflow) {
+		switch {
+		case errors.Is(err, syncs.ErrUnknownWorkflow):
 			err = notFound("workflow_id", "workflow")
+		case errors.Is(err, syncs.ErrUnavailable), errors.Is(ctx.Err(), context.DeadlineExceeded):
+			err = errSyncPaused
 		}
 		s.fail(c, err)
 		return

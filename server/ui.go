@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -19,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"hoursync/internal/store"
+	"hoursync/internal/syncs"
 	"hoursync/server/web"
 )
 
@@ -218,6 +220,9 @@ func (s *Server) progressText(c *gin.Context, workflowID string) string {
 	st, err := s.syncer.Progress(ctx, workflowID, c.Query("selection_id"))
 	p := st.Progress
 	switch {
+	case errors.Is(err, syncs.ErrUnavailable) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return errSyncPaused.Message + "."
+
 	case err != nil || p.Total == 0:
 		return started
 	case p.Done >= p.Total:

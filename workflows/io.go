@@ -223,8 +223,6 @@ type InvoiceOp struct {
 	Marker string `json:"marker,omitempty"`
 	// Faults counts earlier writes QBO answered with a fault (see TimeActivityOp).
 	Faults int `json:"faults,omitempty"`
-	// Skip: the invoice is in QBO exactly as it is here; nothing is sent.
-	Skip bool `json:"skip,omitempty"`
 }
 
 // RequestID is the invoice write's requestid: the same for a retry whose outcome is

@@ -10,6 +10,7 @@ import (
 
 	"hoursync/internal/config"
 	"hoursync/internal/store"
+	"hoursync/internal/syncs"
 	"hoursync/server"
 	"hoursync/worker"
 )
@@ -33,6 +34,11 @@ func runServer(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 		return err
 	}
 	defer stopCache()
+	// Objects left "syncing" by a sync that is not running any more are returned to what
+	// they are (a start that failed while Temporal was down, say).
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
+	go (&syncs.Sweeper{Starter: a.Starter, Store: a.Store, Logger: logger}).Run(sweepCtx)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv := server.New(server.Deps{

@@ -258,14 +258,11 @@ func (s *Store) MarkQueued(ctx context.Context, accountID int64, objectType stri
 	return s.MarkSyncing(ctx, accountID, objectType, ids, SyncRun{WorkflowID: workflowID})
 }
 
-// Unqueue marks queued objects failed when their sync could not be started.
+// Unqueue returns queued objects to what they were when their sync could not be
+// started, with a history entry saying so.
 func (s *Store) Unqueue(ctx context.Context, accountID int64, objectType string, ids []int64, message string) error {
-	for _, id := range ids {
-		if err := s.RecordSyncFailure(ctx, accountID, objectType, id, "NotStarted", message, SyncRun{Kind: objectType}); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := s.ReleaseSyncing(ctx, accountID, objectType, ids, "", time.Time{}, message)
+	return err
 }
 
 // deleteOrTombstone deletes an object that never reached QBO, with its sync state; one

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -22,7 +23,7 @@ import (
 
 // Marker records, before a workflow picks them up, that objects are queued for a sync,
 // so the person sees "syncing" the moment they click.
-// If the start then fails, Unqueue records the failure on them instead.
+// If the start then fails, Unqueue returns them to what they were.
 type Marker interface {
 	MarkQueued(ctx context.Context, accountID int64, objectType string, ids []int64, workflowID string) error
 	Unqueue(ctx context.Context, accountID int64, objectType string, ids []int64, message string) error
@@ -34,6 +35,22 @@ type Starter struct {
 	taskQueue string
 	marker    Marker
 	intervals Intervals
+	// startTimeout bounds a start (StartTimeout unless WithStartTimeout).
+	startTimeout time.Duration
+}
+
+// WithStartTimeout bounds starts by d instead of StartTimeout (tests).
+func (s *Starter) WithStartTimeout(d time.Duration) *Starter {
+	s.startTimeout = d
+	return s
+}
+
+func (s *Starter) startDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := s.startTimeout
+	if d <= 0 {
+		d = StartTimeout
+	}
+	return context.WithTimeout(ctx, d)
 }
 
 // New returns a Starter on the task queue; marker may be nil.
@@ -83,11 +100,12 @@ func (s *Starter) SyncTimeCards(ctx context.Context, accountID int64, cardIDs []
 	opts := s.options(id, accountID, "", workflows.KindTimeCards,
 		fmt.Sprintf("Time-card sync of account %d: every selection of the account's time cards goes through this workflow.", accountID))
 	selection := newSelectionID()
-	run, err := s.client.SignalWithStartWorkflow(ctx, id, workflows.SignalSyncTimeCards,
+	sctx, cancel := s.startDeadline(ctx)
+	defer cancel()
+	run, err := s.client.SignalWithStartWorkflow(sctx, id, workflows.SignalSyncTimeCards,
 		workflows.SyncTimeCardsRequest{CardIDs: cardIDs, SelectionID: selection}, opts, workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: accountID})
 	if err != nil {
-		s.unqueue(ctx, accountID, "time_card", cardIDs)
-		return Started{}, fmt.Errorf("syncs: start time-card sync: %w", err)
+		return Started{}, s.notStarted(ctx, accountID, "time_card", cardIDs, "time-card sync", err)
 	}
 	return Started{WorkflowID: id, RunID: run.GetRunID(), SelectionID: selection}, nil
 }
@@ -101,18 +119,50 @@ func (s *Starter) SyncInvoice(ctx context.Context, accountID, invoiceID int64) (
 		}
 	}
 	opts := s.options(id, accountID, "", workflows.KindInvoice, fmt.Sprintf("Sync of invoice %d of account %d.", invoiceID, accountID))
-	run, err := s.client.ExecuteWorkflow(ctx, opts, workflows.InvoiceSync, workflows.InvoiceSyncInput{AccountID: accountID, InvoiceID: invoiceID})
+	sctx, cancel := s.startDeadline(ctx)
+	defer cancel()
+	run, err := s.client.ExecuteWorkflow(sctx, opts, workflows.InvoiceSync, workflows.InvoiceSyncInput{AccountID: accountID, InvoiceID: invoiceID})
 	if err != nil {
-		s.unqueue(ctx, accountID, "invoice", []int64{invoiceID})
-		return Started{}, fmt.Errorf("syncs: start invoice sync: %w", err)
+		return Started{}, s.notStarted(ctx, accountID, "invoice", []int64{invoiceID}, "invoice sync", err)
 	}
 	return Started{WorkflowID: id, RunID: run.GetRunID()}, nil
 }
 
-func (s *Starter) unqueue(ctx context.Context, accountID int64, objectType string, ids []int64) {
-	if s.marker != nil {
-		_ = s.marker.Unqueue(ctx, accountID, objectType, ids, "The sync could not be started; try again in a minute.")
+// StartTimeout bounds how long starting a sync may take: when Temporal is down the
+// person hears so in seconds, and their objects are never left marked as syncing.
+const StartTimeout = 10 * time.Second
+
+// MsgNotStarted is the history entry of objects whose sync could not be started.
+const MsgNotStarted = "The sync could not be started: the sync service is unavailable. Nothing changed; sync again in a minute."
+
+// ErrUnavailable means Temporal (the sync service) cannot be reached right now.
+var ErrUnavailable = errors.New("syncs: the sync service is unavailable")
+
+// notStarted returns queued objects to what they were after a failed start. It runs
+// even when the request that asked gave up (its context is not the rollback's), and
+// its own failure is reported with the start's, never dropped.
+func (s *Starter) notStarted(ctx context.Context, accountID int64, objectType string, ids []int64, what string, startErr error) error {
+	err := fmt.Errorf("syncs: start %s: %w", what, startErr)
+	if Unavailable(startErr) || errors.Is(ctx.Err(), context.Canceled) {
+		err = fmt.Errorf("%w: start %s: %v", ErrUnavailable, what, startErr)
 	}
+	if s.marker == nil {
+		return err
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), StartTimeout)
+	defer cancel()
+	if uerr := s.marker.Unqueue(rctx, accountID, objectType, ids, MsgNotStarted); uerr != nil {
+		return errors.Join(err, fmt.Errorf("syncs: return %d %s objects from syncing (the sweep will): %w", len(ids), objectType, uerr))
+	}
+	return err
+}
+
+// Unavailable reports whether err means Temporal could not be reached or did not
+// answer in time.
+func Unavailable(err error) bool {
+	var unavailable *serviceerror.Unavailable
+	var deadline *serviceerror.DeadlineExceeded
+	return errors.As(err, &unavailable) || errors.As(err, &deadline) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // StartImport imports the company's customers, services and income accounts and links
@@ -155,6 +205,9 @@ func (s *Starter) Progress(ctx context.Context, workflowID, selectionID string) 
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) {
 			return Status{}, ErrUnknownWorkflow
+		}
+		if Unavailable(err) {
+			return Status{}, fmt.Errorf("%w: describe %s: %v", ErrUnavailable, workflowID, err)
 		}
 		return Status{}, fmt.Errorf("syncs: describe %s: %w", workflowID, err)
 	}

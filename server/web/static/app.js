@@ -36,7 +36,12 @@
     fetch("/api/v1/sync/progress?workflow_id=" + encodeURIComponent(id) + "&selection_id=" + encodeURIComponent(selection), { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (s) {
-        if (s.error) { box.textContent = s.error.message; return; }
+        if (s.error) {
+          box.textContent = s.error.message;
+          // Paused while the sync service is down: it resumes by itself, so keep asking.
+          if (s.error.code === "sync_paused") { setTimeout(poll, 5000); }
+          return;
+        }
         var p = s.progress || {};
         // A sync workflow may stay open a little for more work after its batch;
         // the batch being done is the end the person waits for.
