@@ -2,7 +2,7 @@
 SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 
-.PHONY: help dev test tools build lint chromium bench clean
+.PHONY: help dev test chaos tools build lint chromium bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -12,6 +12,9 @@ dev: ## run the whole stack locally (Temporal, QBO emulator, worker, server) and
 
 test: ## gofmt, vet, staticcheck, workflowcheck, then every test (real Postgres, Temporal, emulator, Chromium)
 	@scripts/test.sh
+
+chaos: ## the chaos suite (not in `make test`): outages mid-sync, each case ending with every card synced once and none stuck
+	@scripts/chaos.sh
 
 tools: ## install the pinned tools into bin/ (Temporal CLI, staticcheck, workflowcheck)
 	@source scripts/lib.sh && install_tools

@@ -48,7 +48,6 @@ func (s *stack) startWorkerProcessWith(bin string, extra ...string) *workerProce
 	env := append(os.Environ(),
 		"HOURSYNC_ENV=test",
 		"DATABASE_URL="+testutil.DatabaseURL(s.t),
-		"TEMPORAL_ADDRESS="+testutil.TemporalAddress(s.t),
 		"TEMPORAL_TASK_QUEUE="+s.queue,
 		"QBO_API_BASE_URL="+s.emuURL,
 		"INTUIT_AUTHORIZE_URL="+s.emuURL+"/connect/oauth2",
@@ -64,6 +63,9 @@ func (s *stack) startWorkerProcessWith(bin string, extra ...string) *workerProce
 		"QBO_RATE_LIMITS=500/2s,10,40/2s",
 		"LOG_LEVEL=warn",
 	)
+	if !slices.ContainsFunc(extra, func(e string) bool { return strings.HasPrefix(e, "TEMPORAL_ADDRESS=") }) {
+		env = append(env, "TEMPORAL_ADDRESS="+testutil.TemporalAddress(s.t))
+	}
 	for _, e := range extra {
 		name, value, _ := strings.Cut(e, "=")
 		env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, name+"=") })

@@ -54,8 +54,15 @@ func newStack(t testing.TB) *stack { return newStackWith(t, true) }
 // (a separate process, to be killed).
 func newStackWith(t testing.TB, inProcessWorker bool) *stack {
 	t.Helper()
-	db := testutil.DB(t)
 	c, queue := testutil.Temporal(t)
+	return newStackOn(t, inProcessWorker, c, queue)
+}
+
+// newStackOn builds the stack on a Temporal client of the test's choosing (one of its
+// own dev server, to be killed).
+func newStackOn(t testing.TB, inProcessWorker bool, c client.Client, queue string) *stack {
+	t.Helper()
+	db := testutil.DB(t)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	emu, err := qboemu.New(qboemu.Options{ClientID: "hoursync-test", ClientSecret: "hoursync-test-secret", Limits: qboemu.Limits{Off: true}})
 	if err != nil {

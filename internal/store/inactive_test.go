@@ -112,6 +112,10 @@ func TestChangedObjectsListPendingDeletesAndVoids(t *testing.T) {
 	ctx := context.Background()
 	tn := newTenant(t, s)
 	id, realm := tn.account.ID, "realm-"+testutil.RandomHex(4)
+	if _, err := s.DB().Exec(`INSERT INTO qbo_connections (account_id, realm_id, company_name, plan, can_sync_time, status)
+		VALUES ($1, $2, 'Co', 'QBO Plus', true, 'connected')`, id, realm); err != nil {
+		t.Fatal(err)
+	}
 	run := store.SyncRun{Kind: "test", WorkflowID: "test/1", RunID: "r1"}
 	synced := func(objectType string, objID, version int64, deleted bool) {
 		t.Helper()
@@ -148,6 +152,16 @@ func TestChangedObjectsListPendingDeletesAndVoids(t *testing.T) {
 	}
 	if pending, err := s.DeleteInvoice(ctx, id, other.ID); err != nil || !pending {
 		t.Fatalf("delete synced invoice: %v, %v", pending, err)
+	}
+	// A push that could not be started leaves the deletion pending, as "changed".
+	if err := s.MarkQueued(ctx, id, store.ObjectTimeCard, []int64{tn.card.ID}, "timecard-sync/1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Unqueue(ctx, id, store.ObjectTimeCard, []int64{tn.card.ID}, "not started"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.GetSyncState(ctx, id, store.ObjectTimeCard, tn.card.ID); st.Status != store.StatusChanged {
+		t.Errorf("deleted card after a failed start = %q, want changed", st.Status)
 	}
 	if got := changed(store.ObjectTimeCard); !slices.Equal(got, []int64{tn.card.ID}) {
 		t.Errorf("changed time cards = %v, want the deleted %d", got, tn.card.ID)
