@@ -58,6 +58,9 @@ type Config struct {
 	LogLevel           string
 	// WorkerConcurrency caps concurrently running activities per worker process.
 	WorkerConcurrency int
+	// QBOReadBudget is the installation's monthly budget of metered QBO reads (Intuit's
+	// App Partner Program pool); the meter warns at 80 %. 0 means none.
+	QBOReadBudget int64
 }
 
 // IntuitConfig holds the Intuit OAuth 2.0 / OpenID Connect endpoints and app credentials.
@@ -221,6 +224,10 @@ func LoadFrom(lookup func(string) (string, bool)) (*Config, error) {
 	if err != nil || c.WorkerConcurrency < 1 || c.WorkerConcurrency > 1000 {
 		return nil, &Error{"WORKER_CONCURRENCY", "must be a whole number from 1 to 1000"}
 	}
+	c.QBOReadBudget, err = strconv.ParseInt(get("QBO_READ_BUDGET", "500000"), 10, 64)
+	if err != nil || c.QBOReadBudget < 0 {
+		return nil, &Error{"QBO_READ_BUDGET", "must be a whole number of reads a month (0 for none)"}
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -328,6 +335,6 @@ func Variables() []string {
 		"QBO_API_BASE_URL", "INTUIT_AUTHORIZE_URL", "INTUIT_TOKEN_URL", "INTUIT_REVOKE_URL",
 		"INTUIT_USERINFO_URL", "INTUIT_JWKS_URL", "INTUIT_ISSUER", "INTUIT_CLIENT_ID", "INTUIT_CLIENT_SECRET",
 		"TOKEN_ENCRYPTION_KEYS", "QBO_WEBHOOK_VERIFIER", "QBO_RATE_LIMITS", "SMTP_URL", "MAIL_FROM",
-		"METRICS_ADDR", "LOG_LEVEL", "WORKER_CONCURRENCY",
+		"METRICS_ADDR", "LOG_LEVEL", "WORKER_CONCURRENCY", "QBO_READ_BUDGET",
 	}
 }

@@ -78,7 +78,24 @@ type Options struct {
 	BaseBackoff time.Duration
 	// MaxBackoff caps one back-off (default 60 s, what Intuit advises after a 429).
 	MaxBackoff time.Duration
+	// Observer is told of every HTTP attempt (the read meter); nil for none.
+	Observer Observer
 }
+
+// Observer is told of every request sent to QBO: Intuit meters reads ("CorePlus":
+// GET, query, CDC, reports) and throttles per realm, so both are watched.
+type Observer interface {
+	// ObserveQBORequest reports one attempt: its kind (KindRead, KindWrite, KindBatch)
+	// and HTTP status (0 when no answer came).
+	ObserveQBORequest(realmID, kind string, status int)
+}
+
+// Request kinds, as Intuit meters them.
+const (
+	KindRead  = "read"
+	KindWrite = "write"
+	KindBatch = "batch"
+)
 
 // Client calls the QBO Accounting API for one company. It is safe for concurrent use.
 type Client struct {
@@ -92,6 +109,7 @@ type Client struct {
 	maxAttempts int
 	baseBackoff time.Duration
 	maxBackoff  time.Duration
+	observer    Observer
 }
 
 // New returns a Client for opts.RealmID at opts.BaseURL.
@@ -113,6 +131,7 @@ func New(opts Options) (*Client, error) {
 		maxAttempts: opts.MaxAttempts,
 		baseBackoff: opts.BaseBackoff,
 		maxBackoff:  opts.MaxBackoff,
+		observer:    opts.Observer,
 	}
 	if c.http == nil {
 		c.http = &http.Client{Timeout: 60 * time.Second}
@@ -149,6 +168,18 @@ type call struct {
 	op          string
 	requestID   string
 	batch       bool
+}
+
+// kind is how Intuit meters the call: a batch (whatever it holds), a read (GET, and
+// queries however sent), or a write.
+func (cl call) kind() string {
+	switch {
+	case cl.batch:
+		return KindBatch
+	case cl.method == http.MethodGet || cl.op == OpQuery:
+		return KindRead
+	}
+	return KindWrite
 }
 
 // idempotent reports whether resending the call cannot make a second change: reads,
@@ -252,6 +283,13 @@ func (c *Client) send(ctx context.Context, cl call, u string, tok *oauth2.Token,
 	tok.SetAuthHeader(req)
 	start := time.Now()
 	resp, err := c.http.Do(req)
+	if c.observer != nil {
+		status := 0
+		if err == nil {
+			status = resp.StatusCode
+		}
+		c.observer.ObserveQBORequest(c.realmID, cl.kind(), status)
+	}
 	if err != nil {
 		c.log.LogAttrs(ctx, slog.LevelWarn, "qbo call failed",
 			slog.String("realm_id", c.realmID), slog.String("op", cl.op), slog.String("entity", cl.entity),
