@@ -1,7 +1,10 @@
 package store
 
 import (
+	"context"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -10,6 +13,63 @@ import (
 type storeCounters struct {
 	credentialHits, credentialMisses atomic.Int64
 	cardStatements, cardRows         atomic.Int64
+	// syncOutcomes counts the outcomes of syncs recorded here, by object type and
+	// outcome (succeeded, failed, released).
+	syncOutcomes sync.Map // syncOutcome -> *atomic.Int64
+}
+
+type syncOutcome struct{ objectType, outcome string }
+
+func (c *storeCounters) countOutcome(objectType, outcome string) {
+	v, _ := c.syncOutcomes.LoadOrStore(syncOutcome{objectType, outcome}, new(atomic.Int64))
+	v.(*atomic.Int64).Add(1)
+}
+
+// syncOutcomeCollector exports storeCounters.syncOutcomes.
+type syncOutcomeCollector struct{ c *storeCounters }
+
+var syncOutcomesDesc = prometheus.NewDesc("hoursync_sync_outcomes_total",
+	"Objects whose sync this process recorded, by object type and outcome (succeeded; failed: a person has to act; released: back from a sync that never ran).",
+	[]string{"object_type", "outcome"}, nil)
+
+func (o syncOutcomeCollector) Describe(ch chan<- *prometheus.Desc) { ch <- syncOutcomesDesc }
+
+func (o syncOutcomeCollector) Collect(ch chan<- prometheus.Metric) {
+	o.c.syncOutcomes.Range(func(k, v any) bool {
+		so := k.(syncOutcome)
+		ch <- prometheus.MustNewConstMetric(syncOutcomesDesc, prometheus.CounterValue, float64(v.(*atomic.Int64).Load()), so.objectType, so.outcome)
+		return true
+	})
+}
+
+// connectionCollector exports how many QBO connections are in each state, read from
+// the database at each scrape (one small query).
+type connectionCollector struct{ s *Store }
+
+var connectionsDesc = prometheus.NewDesc("hoursync_qbo_connections",
+	"QuickBooks connections by status (connected, needs_reconnect, disconnected): needs_reconnect > 0 means someone must reconnect.",
+	[]string{"status"}, nil)
+
+func (o connectionCollector) Describe(ch chan<- *prometheus.Desc) { ch <- connectionsDesc }
+
+func (o connectionCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts := map[string]float64{"connected": 0, "needs_reconnect": 0, "disconnected": 0}
+	var rows []struct {
+		Status string `db:"status"`
+		N      int64  `db:"n"`
+	}
+	if err := o.s.db.SelectContext(ctx, &rows, `SELECT status, count(*) AS n FROM qbo_connections GROUP BY status`); err != nil {
+		ch <- prometheus.NewInvalidMetric(connectionsDesc, err)
+		return
+	}
+	for _, r := range rows {
+		counts[r.Status] = float64(r.N)
+	}
+	for status, n := range counts {
+		ch <- prometheus.MustNewConstMetric(connectionsDesc, prometheus.GaugeValue, n, status)
+	}
 }
 
 // RegisterMetrics exposes the hot paths to operators: how often credentials come from
@@ -47,6 +107,8 @@ func (s *Store) RegisterMetrics(reg prometheus.Registerer) error {
 			Name: "hoursync_time_card_statement_cards_total",
 			Help: "Cards handed to those statements.",
 		}, func() float64 { return float64(c.cardRows.Load()) }),
+		syncOutcomeCollector{c},
+		connectionCollector{s},
 	} {
 		if err := reg.Register(col); err != nil {
 			return err

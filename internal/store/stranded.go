@@ -69,6 +69,9 @@ func (s *Store) ReleaseSyncing(ctx context.Context, accountID int64, objectType 
 		}
 		return nil
 	})
+	for range released {
+		s.counters.countOutcome(objectType, "released")
+	}
 	return released, err
 }
 

@@ -138,7 +138,7 @@ func (s *Store) RecordSyncSuccess(ctx context.Context, accountID int64, objectTy
 	if !known {
 		return fmt.Errorf("store: record sync success: unknown object type %q", objectType)
 	}
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
 		// No QBO id: nothing reached QBO (e.g. an invoice deleted before its first sync).
 		if ok.QBOID != "" {
 			if err := upsertLink(ctx, tx, accountID, ok.RealmID, objectType, id, ok.QBOID, ok.SyncToken, ok.SyncedVersion, ok.Deleted); err != nil {
@@ -162,6 +162,10 @@ func (s *Store) RecordSyncSuccess(ctx context.Context, accountID int64, objectTy
 		}
 		return addHistory(ctx, tx, accountID, objectType, id, run, OutcomeSucceeded, ok.Message)
 	})
+	if err == nil {
+		s.counters.countOutcome(objectType, OutcomeSucceeded)
+	}
+	return err
 }
 
 // RecordSyncFailure marks the object failed with a message a person can act on.
@@ -194,6 +198,7 @@ func (s *Store) QBOFaults(ctx context.Context, accountID int64, objectType strin
 }
 
 func (s *Store) recordFailure(ctx context.Context, accountID int64, objectType string, id int64, code, message string, run SyncRun, faults int) error {
+	defer s.counters.countOutcome(objectType, OutcomeFailed)
 	return s.InTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_states (account_id, object_type, object_id, status, message,
 			error_code, workflow_id, run_id, qbo_faults) VALUES ($1, $2, $3, 'failed', $4, $5, $6, $7, $8)
