@@ -14,17 +14,16 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/temporal"
 
 	"hoursync/internal/store"
 	"hoursync/workflows"
 )
 
-// Activities holds the dependencies of every activity; the worker registers its
-// methods by name.
+// Activities holds the dependencies of every activity; the worker registers each
+// method under the name of the workflows' activity it implements (workflows.Act…).
 type Activities struct {
 	Store  *store.Store
-	QBO    CompanyClients
+	QBO    *QBOCompanies
 	Syncs  Syncs
 	Logger *slog.Logger
 }
@@ -48,11 +47,6 @@ func run(ctx context.Context, kind string) store.SyncRun {
 	}
 	info := activity.GetInfo(ctx)
 	return store.SyncRun{Kind: kind, WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, Attempt: int(info.Attempt)}
-}
-
-// permanent is an error a person has to fix; Temporal does not retry it.
-func permanent(errType, format string, args ...any) error {
-	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), errType, nil)
 }
 
 // MarkSyncing shows the objects as syncing under the calling workflow run.
@@ -287,15 +281,12 @@ func (a *Activities) linkedQBOID(ctx context.Context, accountID int64, realmID, 
 
 // PrepareInvoice fixes the invoice's write before the first push attempt: create or
 // sparse update with all lines and the time activities it bills, or delete or void.
-func (a *Activities) PrepareInvoice(ctx context.Context, in workflows.PrepareInput) (workflows.InvoiceOp, error) {
-	if len(in.IDs) != 1 {
-		return workflows.InvoiceOp{}, fmt.Errorf("activities: prepare invoice takes one id, got %d", len(in.IDs))
-	}
-	inv, err := a.Store.GetInvoiceForSync(ctx, in.AccountID, in.IDs[0])
+func (a *Activities) PrepareInvoice(ctx context.Context, in workflows.PrepareInvoiceInput) (workflows.InvoiceOp, error) {
+	inv, err := a.Store.GetInvoiceForSync(ctx, in.AccountID, in.InvoiceID)
 	if err != nil {
 		return workflows.InvoiceOp{}, err
 	}
-	faults, err := a.Store.QBOFaults(ctx, in.AccountID, store.ObjectInvoice, in.IDs)
+	faults, err := a.Store.QBOFaults(ctx, in.AccountID, store.ObjectInvoice, []int64{inv.ID})
 	if err != nil {
 		return workflows.InvoiceOp{}, err
 	}
@@ -368,12 +359,4 @@ func (a *Activities) PrepareInvoice(ctx context.Context, in workflows.PrepareInp
 // (a create whose answer was lost), never someone else's that shares the number.
 func invoiceMarker(accountID, invoiceID int64) string {
 	return fmt.Sprintf("Created by Hoursync (invoice hs-%d-%d)", accountID, invoiceID)
-}
-
-func appError(err error) *temporal.ApplicationError {
-	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) {
-		return ae
-	}
-	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"hoursync/internal/qbo"
 	"hoursync/internal/store"
 	"hoursync/workflows"
 )
@@ -43,42 +44,48 @@ func (a *Activities) EnsureEmployee(ctx context.Context, in workflows.EnsureInpu
 	if err != nil {
 		return workflows.EnsureResult{}, err
 	}
-	what := fmt.Sprintf("Employee %q", u.FullName())
-	emps, err := c.ListEmployees(ctx)
+	about := subject{what: fmt.Sprintf("Employee %q", u.FullName())}
+	emps, err := allRows[qbo.Employee](ctx, c, qbo.From[qbo.Employee]())
 	if err != nil {
-		return workflows.EnsureResult{}, asTemporal(what, err)
+		return workflows.EnsureResult{}, qboError(about, err)
 	}
 	for _, e := range emps {
 		if matchesEmployee(u, e) {
-			if !e.Active {
-				return workflows.EnsureResult{}, asTemporal(what, ErrGone)
+			if !e.IsActive() {
+				// What QBO would answer a time activity of this employee.
+				return workflows.EnsureResult{}, qboError(about, qbo.ErrNotFound)
 			}
 			return workflows.EnsureResult{QBOID: e.ID, Linked: true},
 				a.recordEnsured(ctx, in, store.ObjectUser, e.ID, e.SyncToken, u.Version, "Linked to the QuickBooks employee")
 		}
 	}
-	e, err := c.CreateEmployee(ctx, reqID(in.RealmID, "user", u.ID, u.Version),
-		QBOEmployee{GivenName: u.FirstName, FamilyName: u.LastName, Email: u.Email, Active: true})
+	e, err := qbo.Create(ctx, c, reqID(in.RealmID, store.ObjectUser, u.ID, u.Version), qbo.Employee{GivenName: u.FirstName,
+		FamilyName: u.LastName, DisplayName: strings.TrimSpace(u.FirstName + " " + u.LastName), PrimaryEmailAddr: email(u.Email)})
 	if err != nil {
-		return workflows.EnsureResult{}, asTemporal(what, err)
+		return workflows.EnsureResult{}, qboError(about, err)
 	}
 	return workflows.EnsureResult{QBOID: e.ID, Created: true},
 		a.recordEnsured(ctx, in, store.ObjectUser, e.ID, e.SyncToken, u.Version, "Created as an employee in QuickBooks")
 }
 
-// namesList describes one kind of QBO names-list object (Customer, Item) for
-// ensureNamed: how to find, read, create and sparse-update it.
-type namesList[Q any] struct {
+// namesListObject is a QBO names-list object Hoursync ensures (Customer, Item).
+type namesListObject interface {
+	qbo.Entity
+	IsActive() bool
+}
+
+// namesList describes how ensureNamed finds, creates and sparse-updates one local
+// customer or service as its QBO object Q.
+type namesList[Q namesListObject] struct {
 	objectType string // store object type, also part of the requestid
 	what       string // "Customer \"Acme\"", for messages
 	noun       string // "customer", "item"
 	version    int64  // the local object's version being synced
-	key        func(Q) (id, syncToken string)
-	active     func(Q) bool
-	find       func(ctx context.Context, c Company) (Q, bool, error)
-	get        func(ctx context.Context, c Company, id string) (Q, error)
-	update     func(ctx context.Context, c Company, requestID, id, syncToken string) (Q, error)
-	create     func(ctx context.Context, c Company, requestID string) (Q, error)
+	nameField  string // the QBO field find looks the name up in
+	// updated is the sparse update of the fields Hoursync owns.
+	updated func(id, syncToken string) Q
+	// created is the object to create.
+	created func(ctx context.Context) (Q, error)
 	// duplicate is the message when QBO says the name is taken by another kind of object.
 	duplicate string
 	// kind and name say what the object is to a person ("service", "Research").
@@ -91,14 +98,13 @@ type namesList[Q any] struct {
 
 // inactive is the error of a card or invoice that needs an inactive object.
 func (spec namesList[Q]) inactive() error {
-	return permanent(workflows.ErrTypeInactiveInQBO, "The %s %q is inactive in QuickBooks: make it active there, or pick another %s",
-		spec.kind, spec.name, spec.kind)
+	return permanent(workflows.ErrTypeInactiveInQBO, "%s", inactiveMessage(spec.kind, spec.name))
 }
 
 // ensureNamed makes sure a names-list object exists in QBO: linked already (pushing
 // local edits as a sparse update, re-read and re-applied once on a stale SyncToken),
 // found by name and linked (an inactive one is reported, never recreated), or created.
-func ensureNamed[Q any](ctx context.Context, a *Activities, in workflows.EnsureInput, spec namesList[Q]) (workflows.EnsureResult, error) {
+func ensureNamed[Q namesListObject](ctx context.Context, a *Activities, in workflows.EnsureInput, spec namesList[Q]) (workflows.EnsureResult, error) {
 	link, linked, err := a.linkOf(ctx, in.AccountID, in.RealmID, spec.objectType, in.ObjectID)
 	if err != nil {
 		return workflows.EnsureResult{}, err
@@ -110,17 +116,18 @@ func ensureNamed[Q any](ctx context.Context, a *Activities, in workflows.EnsureI
 	if err != nil {
 		return workflows.EnsureResult{}, err
 	}
+	about := subject{what: spec.what}
 	if !spec.localActive {
 		if !linked {
 			return workflows.EnsureResult{}, spec.inactive()
 		}
 		// Inactive when last imported: it may have been made active in QBO since, which
 		// is what the person was told to do; only QBO knows.
-		current, err := spec.get(ctx, c, link.QBOID)
+		current, err := qbo.Read[Q](ctx, c, link.QBOID)
 		if err != nil {
-			return workflows.EnsureResult{}, asTemporal(spec.what, err)
+			return workflows.EnsureResult{}, qboError(about, err)
 		}
-		if !spec.active(current) {
+		if !current.IsActive() {
 			return workflows.EnsureResult{}, spec.inactive()
 		}
 		if err := spec.reimport(ctx, current); err != nil {
@@ -129,45 +136,46 @@ func ensureNamed[Q any](ctx context.Context, a *Activities, in workflows.EnsureI
 		return workflows.EnsureResult{QBOID: link.QBOID}, nil
 	}
 	record := func(got Q, res workflows.EnsureResult, msg string) (workflows.EnsureResult, error) {
-		id, token := spec.key(got)
+		id, token := got.Key()
 		res.QBOID = id
 		return res, a.recordEnsured(ctx, in, spec.objectType, id, token, spec.version, msg)
 	}
 	if linked {
 		// Local edits since the last sync: a sparse update of the fields Hoursync owns.
 		update := func(syncToken string) (Q, error) {
-			return spec.update(ctx, c, reqID(in.RealmID, spec.objectType, in.ObjectID, spec.version, syncToken), link.QBOID, syncToken)
+			return qbo.Update(ctx, c, reqID(in.RealmID, spec.objectType, in.ObjectID, spec.version, syncToken), spec.updated(link.QBOID, syncToken))
 		}
 		got, err := update(link.SyncToken)
-		if errors.Is(err, ErrStale) {
+		if errors.Is(err, qbo.ErrStale) {
 			var current Q
-			if current, err = spec.get(ctx, c, link.QBOID); err == nil {
-				_, token := spec.key(current)
+			if current, err = qbo.Read[Q](ctx, c, link.QBOID); err == nil {
+				_, token := current.Key()
 				got, err = update(token)
 			}
 		}
 		if err != nil {
-			return workflows.EnsureResult{}, asTemporal(spec.what, err)
+			return workflows.EnsureResult{}, qboError(about, err)
 		}
 		return record(got, workflows.EnsureResult{}, "Changes pushed to QuickBooks")
 	}
-	existing, found, err := spec.find(ctx, c)
+	existing, found, err := findByName[Q](ctx, c, spec.nameField, spec.name)
 	if err != nil {
-		return workflows.EnsureResult{}, asTemporal(spec.what, err)
+		return workflows.EnsureResult{}, qboError(about, err)
 	}
 	if found {
-		if !spec.active(existing) {
+		if !existing.IsActive() {
 			return workflows.EnsureResult{}, spec.inactive()
 		}
 		return record(existing, workflows.EnsureResult{Linked: true}, "Linked to the QuickBooks "+spec.noun+" of the same name")
 	}
-	got, err := spec.create(ctx, c, reqID(in.RealmID, spec.objectType, in.ObjectID, spec.version))
-	var dup *DuplicateNameError
-	if errors.As(err, &dup) && spec.duplicate != "" {
-		return workflows.EnsureResult{}, permanent(workflows.ErrTypeValidation, "%s: %s", spec.what, spec.duplicate)
-	}
+	obj, err := spec.created(ctx)
 	if err != nil {
-		return workflows.EnsureResult{}, asTemporal(spec.what, err)
+		return workflows.EnsureResult{}, qboError(about, err)
+	}
+	got, err := qbo.Create(ctx, c, reqID(in.RealmID, spec.objectType, in.ObjectID, spec.version), obj)
+	if err != nil {
+		about.duplicateName = spec.duplicate
+		return workflows.EnsureResult{}, qboError(about, err)
 	}
 	return record(got, workflows.EnsureResult{Created: true}, "Created in QuickBooks")
 }
@@ -178,29 +186,21 @@ func (a *Activities) EnsureCustomer(ctx context.Context, in workflows.EnsureInpu
 	if err != nil {
 		return workflows.EnsureResult{}, err
 	}
-	want := QBOCustomer{DisplayName: cust.DisplayName, Email: cust.Email, Active: cust.Active}
-	return ensureNamed(ctx, a, in, namesList[QBOCustomer]{
+	return ensureNamed(ctx, a, in, namesList[qbo.Customer]{
 		objectType: store.ObjectCustomer, what: fmt.Sprintf("Customer %q", cust.DisplayName), noun: "customer",
-		version: cust.Version,
-		key:     func(q QBOCustomer) (string, string) { return q.ID, q.SyncToken },
-		active:  func(q QBOCustomer) bool { return q.Active },
-		find: func(ctx context.Context, c Company) (QBOCustomer, bool, error) {
-			return c.FindCustomerByName(ctx, cust.DisplayName)
-		},
-		get: func(ctx context.Context, c Company, id string) (QBOCustomer, error) { return c.GetCustomer(ctx, id) },
-		update: func(ctx context.Context, c Company, requestID, id, syncToken string) (QBOCustomer, error) {
-			upd := want
+		version: cust.Version, nameField: "DisplayName",
+		updated: func(id, syncToken string) qbo.Customer {
+			upd := qbo.Customer{DisplayName: cust.DisplayName, PrimaryEmailAddr: email(cust.Email), Active: boolp(cust.Active)}
 			upd.ID, upd.SyncToken = id, syncToken
-			return c.UpdateCustomer(ctx, requestID, upd)
+			return upd
 		},
-		create: func(ctx context.Context, c Company, requestID string) (QBOCustomer, error) {
-			return c.CreateCustomer(ctx, requestID, want)
+		created: func(context.Context) (qbo.Customer, error) {
+			return qbo.Customer{DisplayName: cust.DisplayName, PrimaryEmailAddr: email(cust.Email)}, nil
 		},
 		duplicate: "the name is already used by an employee or vendor in QuickBooks; rename the customer in Hoursync or in QuickBooks",
 		kind:      "customer", name: cust.DisplayName, localActive: cust.Active,
-		reimport: func(ctx context.Context, q QBOCustomer) error {
-			_, _, err := a.Store.ImportCustomer(ctx, in.AccountID, in.RealmID, q.ID, q.SyncToken,
-				store.CustomerInput{DisplayName: q.DisplayName, Email: q.Email, Active: q.Active})
+		reimport: func(ctx context.Context, q qbo.Customer) error {
+			_, _, err := a.Store.ImportCustomer(ctx, in.AccountID, in.RealmID, q.ID, q.SyncToken, customerInput(q))
 			return err
 		},
 	})
@@ -213,32 +213,31 @@ func (a *Activities) EnsureService(ctx context.Context, in workflows.EnsureInput
 	if err != nil {
 		return workflows.EnsureResult{}, err
 	}
-	want := QBOItem{Name: svc.Name, Type: "Service", Description: svc.Description, UnitPriceCents: svc.RateCents, Active: svc.Active}
-	return ensureNamed(ctx, a, in, namesList[QBOItem]{
+	item := func() qbo.Item {
+		price := qbo.Money(svc.RateCents)
+		return qbo.Item{Name: svc.Name, Description: svc.Description, UnitPrice: &price, Active: boolp(svc.Active)}
+	}
+	return ensureNamed(ctx, a, in, namesList[qbo.Item]{
 		objectType: store.ObjectService, what: fmt.Sprintf("Service %q", svc.Name), noun: "item",
-		version: svc.Version,
-		key:     func(q QBOItem) (string, string) { return q.ID, q.SyncToken },
-		active:  func(q QBOItem) bool { return q.Active },
-		find:    func(ctx context.Context, c Company) (QBOItem, bool, error) { return c.FindItemByName(ctx, svc.Name) },
-		get:     func(ctx context.Context, c Company, id string) (QBOItem, error) { return c.GetItem(ctx, id) },
-		update: func(ctx context.Context, c Company, requestID, id, syncToken string) (QBOItem, error) {
-			upd := want
+		version: svc.Version, nameField: "Name",
+		updated: func(id, syncToken string) qbo.Item {
+			upd := item() // the type and income account of an item never change
 			upd.ID, upd.SyncToken = id, syncToken
-			return c.UpdateItem(ctx, requestID, upd)
+			return upd
 		},
-		create: func(ctx context.Context, c Company, requestID string) (QBOItem, error) {
-			item := want
-			var err error
-			if item.IncomeAccountID, err = a.incomeAccount(ctx, in); err != nil {
-				return QBOItem{}, err
+		created: func(ctx context.Context) (qbo.Item, error) {
+			incomeAccount, err := a.incomeAccount(ctx, in)
+			if err != nil {
+				return qbo.Item{}, err
 			}
-			return c.CreateItem(ctx, requestID, item)
+			it := item()
+			it.Type, it.IncomeAccountRef = qbo.ItemTypeService, ref(incomeAccount)
+			return it, nil
 		},
 		duplicate: "the name is already used by another product or service in QuickBooks",
 		kind:      "service", name: svc.Name, localActive: svc.Active,
-		reimport: func(ctx context.Context, q QBOItem) error {
-			_, _, err := a.Store.ImportService(ctx, in.AccountID, in.RealmID, q.ID, q.SyncToken,
-				store.ServiceInput{Name: q.Name, Description: q.Description, RateCents: q.UnitPriceCents, Active: q.Active})
+		reimport: func(ctx context.Context, q qbo.Item) error {
+			_, _, err := a.Store.ImportService(ctx, in.AccountID, in.RealmID, q.ID, q.SyncToken, serviceInput(q))
 			return err
 		},
 	})

@@ -7,19 +7,10 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"hoursync/internal/qbo"
 	"hoursync/internal/store"
 	"hoursync/workflows"
 )
-
-// company opens the account's QBO company, converting connection errors into the
-// application errors the workflows branch on.
-func (a *Activities) company(ctx context.Context, accountID int64) (Company, workflows.ConnectionInfo, error) {
-	c, info, err := a.QBO.Company(ctx, accountID)
-	if err != nil {
-		return nil, info, asTemporal("QuickBooks connection", err)
-	}
-	return c, info, nil
-}
 
 // CheckPlan reads the account's connection and, before any write, the company's plan:
 // with NeedTime, a company without time tracking is a non-retryable ErrTypePlan error.
@@ -30,10 +21,12 @@ func (a *Activities) CheckPlan(ctx context.Context, in workflows.CheckPlanInput)
 	}
 	plan, err := c.Plan(ctx)
 	if err != nil {
-		return info, asTemporal("QuickBooks plan", err)
+		return info, qboError(subject{what: "QuickBooks plan"}, err)
 	}
-	info.Plan, info.CanSyncTime = plan.Name, plan.TimeTracking
-	if in.NeedTime && !plan.TimeTracking {
+	// Keep the connection's cached plan current (settings page, badges).
+	_ = a.QBO.Connections.UpdatePlan(ctx, in.AccountID, plan)
+	info.Plan, info.CanSyncTime = plan.Name, plan.CanSyncTime()
+	if in.NeedTime && !plan.CanSyncTime() {
 		return info, permanent(workflows.ErrTypePlan, "%s", workflows.MsgPlan)
 	}
 	return info, nil
@@ -45,13 +38,13 @@ func (a *Activities) ImportIncomeAccounts(ctx context.Context, ref workflows.Con
 	if err != nil {
 		return workflows.ImportListResult{}, err
 	}
-	accounts, err := c.ListIncomeAccounts(ctx)
+	accounts, err := allRows[qbo.Account](ctx, c, qbo.From[qbo.Account]().Where("AccountType", qbo.Eq, qbo.AccountTypeIncome))
 	if err != nil {
-		return workflows.ImportListResult{}, asTemporal("income accounts", err)
+		return workflows.ImportListResult{}, qboError(subject{what: "income accounts"}, err)
 	}
 	var res workflows.ImportListResult
 	for _, acc := range accounts {
-		if _, err := a.Store.UpsertIncomeAccount(ctx, ref.AccountID, ref.RealmID, acc.ID, acc.Name, acc.Active); err != nil {
+		if _, err := a.Store.UpsertIncomeAccount(ctx, ref.AccountID, ref.RealmID, acc.ID, acc.Name, acc.IsActive()); err != nil {
 			return res, err
 		}
 		res.Imported++
@@ -66,14 +59,14 @@ func (a *Activities) ImportTerms(ctx context.Context, ref workflows.ConnectionRe
 	if err != nil {
 		return workflows.ImportListResult{}, err
 	}
-	terms, err := c.ListTerms(ctx)
+	terms, err := allRows[qbo.Term](ctx, c, qbo.From[qbo.Term]())
 	if err != nil {
-		return workflows.ImportListResult{}, asTemporal("terms", err)
+		return workflows.ImportListResult{}, qboError(subject{what: "terms"}, err)
 	}
 	var res workflows.ImportListResult
 	for _, t := range terms {
 		if _, err := a.Store.UpsertTerm(ctx, ref.AccountID, ref.RealmID, store.TermInput{QBOID: t.ID, Name: t.Name, Type: t.Type,
-			DueDays: t.DueDays, DayOfMonthDue: t.DayOfMonthDue, DueNextMonthDays: t.DueNextMonthDays, Active: t.Active}); err != nil {
+			DueDays: t.DueDays, DayOfMonthDue: t.DayOfMonthDue, DueNextMonthDays: t.DueNextMonthDays, Active: t.IsActive()}); err != nil {
 			return res, err
 		}
 		res.Imported++
@@ -88,10 +81,9 @@ func (a *Activities) ImportCustomers(ctx context.Context, ref workflows.Connecti
 		return workflows.ImportListResult{}, err
 	}
 	var res workflows.ImportListResult
-	err = c.EachCustomer(ctx, func(page []QBOCustomer) error {
+	err = everyRow(ctx, c, qbo.From[qbo.Customer](), func(page []qbo.Customer) error {
 		for _, qc := range page {
-			_, outcome, err := a.Store.ImportCustomer(ctx, ref.AccountID, ref.RealmID, qc.ID, qc.SyncToken,
-				store.CustomerInput{DisplayName: qc.DisplayName, Email: qc.Email, Active: qc.Active})
+			_, outcome, err := a.Store.ImportCustomer(ctx, ref.AccountID, ref.RealmID, qc.ID, qc.SyncToken, customerInput(qc))
 			if err != nil {
 				return fmt.Errorf("customer %q: %w", qc.DisplayName, err)
 			}
@@ -100,7 +92,7 @@ func (a *Activities) ImportCustomers(ctx context.Context, ref workflows.Connecti
 		heartbeat(ctx, res.Imported)
 		return nil
 	})
-	return res, asTemporal("customers", err)
+	return res, qboError(subject{what: "customers"}, err)
 }
 
 // ImportServices imports every Item of type Service.
@@ -110,10 +102,9 @@ func (a *Activities) ImportServices(ctx context.Context, ref workflows.Connectio
 		return workflows.ImportListResult{}, err
 	}
 	var res workflows.ImportListResult
-	err = c.EachServiceItem(ctx, func(page []QBOItem) error {
+	err = everyRow(ctx, c, qbo.From[qbo.Item]().Where("Type", qbo.Eq, qbo.ItemTypeService), func(page []qbo.Item) error {
 		for _, it := range page {
-			_, outcome, err := a.Store.ImportService(ctx, ref.AccountID, ref.RealmID, it.ID, it.SyncToken,
-				store.ServiceInput{Name: it.Name, Description: it.Description, RateCents: it.UnitPriceCents, Active: it.Active})
+			_, outcome, err := a.Store.ImportService(ctx, ref.AccountID, ref.RealmID, it.ID, it.SyncToken, serviceInput(it))
 			if err != nil {
 				return fmt.Errorf("service %q: %w", it.Name, err)
 			}
@@ -122,7 +113,7 @@ func (a *Activities) ImportServices(ctx context.Context, ref workflows.Connectio
 		heartbeat(ctx, res.Imported)
 		return nil
 	})
-	return res, asTemporal("services", err)
+	return res, qboError(subject{what: "services"}, err)
 }
 
 func count(res *workflows.ImportListResult, outcome store.ImportOutcome) {
@@ -146,8 +137,19 @@ func sameName(a, b string) bool {
 	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }
 
-func matchesEmployee(u store.User, e QBOEmployee) bool {
-	return sameName(u.FirstName, e.GivenName) && sameName(u.LastName, e.FamilyName) && sameName(u.Email, e.Email)
+func matchesEmployee(u store.User, e qbo.Employee) bool {
+	return sameName(u.FirstName, e.GivenName) && sameName(u.LastName, e.FamilyName) && sameName(u.Email, e.Email())
+}
+
+// customerInput is Hoursync's copy of a QBO customer (import, and the re-read of one
+// made active in QBO).
+func customerInput(c qbo.Customer) store.CustomerInput {
+	return store.CustomerInput{DisplayName: c.DisplayName, Email: c.Email(), Active: c.IsActive()}
+}
+
+// serviceInput is Hoursync's copy of a QBO service item.
+func serviceInput(it qbo.Item) store.ServiceInput {
+	return store.ServiceInput{Name: it.Name, Description: it.Description, RateCents: it.UnitPriceCents(), Active: it.IsActive()}
 }
 
 // LinkConnectingUser links the user who connected QBO to their QBO Employee (first
@@ -161,12 +163,12 @@ func (a *Activities) LinkConnectingUser(ctx context.Context, in workflows.LinkUs
 	if err != nil {
 		return false, err
 	}
-	emps, err := c.ListEmployees(ctx)
+	emps, err := allRows[qbo.Employee](ctx, c, qbo.From[qbo.Employee]())
 	if err != nil {
-		return false, asTemporal("employees", err)
+		return false, qboError(subject{what: "employees"}, err)
 	}
 	for _, e := range emps {
-		if e.Active && matchesEmployee(u, e) {
+		if e.IsActive() && matchesEmployee(u, e) {
 			return true, a.Store.RecordSyncSuccess(ctx, in.AccountID, store.ObjectUser, u.ID, store.SyncSuccess{
 				RealmID: in.RealmID, QBOID: e.ID, SyncToken: e.SyncToken, SyncedVersion: u.Version,
 				Message: "Linked to the QuickBooks employee " + u.FullName()}, run(ctx, workflows.KindImport))

@@ -8,8 +8,72 @@ import (
 	"strconv"
 	"strings"
 
+	"hoursync/internal/qbo"
+	"hoursync/internal/store"
 	"hoursync/workflows"
 )
+
+// PushInvoice creates, sparse-updates, deletes or voids the QBO Invoice with the
+// invoice's requestid, and stores the link before completing. Before a create the
+// invoice number is looked up, so a copy that reached QBO earlier is linked, not
+// duplicated.
+func (a *Activities) PushInvoice(ctx context.Context, in workflows.PushInvoiceInput) (workflows.Outcome, error) {
+	op := in.Op
+	outcome := workflows.Outcome{Object: workflows.ObjectRef{Type: workflows.ObjectInvoice, ID: op.InvoiceID}}
+	r := run(ctx, workflows.KindInvoice)
+	if op.Op == workflows.OpNone {
+		outcome.Succeeded, outcome.Message = true, "Nothing to do in QuickBooks: it never reached it."
+		return outcome, a.Store.RecordSyncSuccess(ctx, in.AccountID, store.ObjectInvoice, op.InvoiceID, store.SyncSuccess{
+			RealmID: in.RealmID, SyncedVersion: op.Version, Message: outcome.Message}, r)
+	}
+	c, _, err := a.company(ctx, in.AccountID)
+	if err != nil {
+		return outcome, err
+	}
+	var got qbo.Invoice
+	msg := ""
+	switch op.Op {
+	case workflows.OpCreate:
+		got, msg, err = a.createInvoice(ctx, c, in, invoiceOf(op))
+	case workflows.OpUpdate:
+		got, msg, err = updateInvoice(ctx, c, in, invoiceOf(op))
+	case workflows.OpDelete:
+		err = qbo.Delete[qbo.Invoice](ctx, c, in.RequestID, op.QBOID, op.SyncToken)
+		got, msg = qbo.Invoice{Header: qbo.Header{ID: op.QBOID, SyncToken: op.SyncToken}}, "Deleted in QuickBooks"
+		if errors.Is(err, qbo.ErrNotFound) {
+			err, msg = nil, "Already deleted in QuickBooks"
+		}
+	case workflows.OpVoid:
+		got, err = qbo.Void[qbo.Invoice](ctx, c, in.RequestID, op.QBOID, op.SyncToken)
+		msg = "Voided in QuickBooks"
+	default:
+		return outcome, permanent(workflows.ErrTypeValidation, "unknown invoice operation %q", op.Op)
+	}
+	if err != nil {
+		perm := qboError(invoiceSubject(op), err)
+		if typ, m := failureOf(perm); typ != "" {
+			outcome.ErrorType, outcome.Message = typ, m
+			// QBO answered (or Hoursync refused to send): the next write is a new request.
+			return outcome, a.Store.RecordQBOFault(ctx, in.AccountID, store.ObjectInvoice, op.InvoiceID, typ, m, r)
+		}
+		return outcome, perm
+	}
+	if op.Op == workflows.OpCreate && got.DocNumber != "" && got.DocNumber != op.DocNumber {
+		if err := a.Store.RenumberInvoiceFromQBO(ctx, in.AccountID, op.InvoiceID, got.DocNumber); err != nil {
+			return outcome, err
+		}
+	}
+	outcome.Succeeded, outcome.Message = true, msg
+	if (op.Op == workflows.OpCreate || op.Op == workflows.OpUpdate) && got.DueDate != "" {
+		// QBO computed the due date from the term: show it as QBO has it.
+		if err := a.Store.RecordQBOInvoiceTerms(ctx, in.AccountID, op.InvoiceID, in.RealmID, op.Version, got.SalesTermRef.ID(), got.DueDate); err != nil {
+			return outcome, err
+		}
+	}
+	return outcome, a.Store.RecordSyncSuccess(ctx, in.AccountID, store.ObjectInvoice, op.InvoiceID, store.SyncSuccess{
+		RealmID: in.RealmID, QBOID: got.ID, SyncToken: got.SyncToken, SyncedVersion: op.Version,
+		Deleted: op.Op == workflows.OpDelete, Message: msg}, r)
+}
 
 // maxRenumber bounds the search for a free invoice number in QBO.
 const maxRenumber = 100
@@ -19,41 +83,37 @@ const maxRenumber = 100
 // invoice's marker (a create whose answer was lost). Anyone else's is never touched:
 // when Hoursync chose the number, the next number free in QBO is taken; when the
 // person typed it, the sync fails naming the other invoice.
-func (a *Activities) createInvoice(ctx context.Context, c Company, in workflows.PushInvoiceInput, inv QBOInvoice) (QBOInvoice, string, error) {
+func (a *Activities) createInvoice(ctx context.Context, c *qbo.Client, in workflows.PushInvoiceInput, inv qbo.Invoice) (qbo.Invoice, string, error) {
 	op := in.Op
 	number := op.DocNumber
 	var taken []string // numbers found on someone else's invoices
 	for try := 0; try < maxRenumber; try++ {
-		existing, found, err := c.FindInvoiceByDocNumber(ctx, number)
+		existing, found, err := invoiceNumbered(ctx, c, number)
 		if err != nil {
-			return QBOInvoice{}, "", err
+			return qbo.Invoice{}, "", err
 		}
 		if found && op.Marker != "" && strings.Contains(existing.PrivateNote, op.Marker) {
 			// Ours, from an attempt whose answer never arrived: bring it up to date.
 			inv.ID, inv.SyncToken, inv.PrivateNote, inv.DocNumber = existing.ID, existing.SyncToken, "", existing.DocNumber
-			if !slices.Equal(sorted(existing.LinkedTimeActivities), sorted(inv.LinkedTimeActivities)) {
-				inv.OtherLinks = existing.OtherLinks
-			} else {
-				inv.LinkedTimeActivities = nil
-			}
-			got, err := c.UpdateInvoice(ctx, workflows.RequestID(in.RequestID, "adopt", existing.SyncToken), inv)
+			inv.LinkedTxn = linksToSend(existing, op.LinkedTimeActivities)
+			got, err := qbo.Update(ctx, c, workflows.RequestID(in.RequestID, "adopt", existing.SyncToken), inv)
 			return got, "Found in QuickBooks (an earlier attempt had created it) and brought up to date", err
 		}
 		if !found {
 			inv.DocNumber = number
+			inv.PrivateNote = op.Marker
 			requestID := in.RequestID
 			if number != op.DocNumber {
 				// A request of its own per number: QBO would answer a repeat of one that
 				// met a taken number with that same fault.
 				requestID = workflows.RequestID(in.RequestID, "number", number)
 			}
-			got, err := c.CreateInvoice(ctx, requestID, inv)
-			var dup *DuplicateDocNumberError
-			if errors.As(err, &dup) {
+			got, err := qbo.Create(ctx, c, requestID, inv)
+			if isDuplicateDocNumber(err) {
 				continue // taken in between: look again
 			}
 			if err != nil {
-				return QBOInvoice{}, "", err
+				return qbo.Invoice{}, "", err
 			}
 			if len(taken) > 0 {
 				return got, fmt.Sprintf("Created in QuickBooks as number %s: number %s is used there by another invoice",
@@ -62,16 +122,16 @@ func (a *Activities) createInvoice(ctx context.Context, c Company, in workflows.
 			return got, "Created in QuickBooks", nil
 		}
 		if !op.NumberAuto {
-			return QBOInvoice{}, "", permanent(workflows.ErrTypeNumberTaken,
+			return qbo.Invoice{}, "", permanent(workflows.ErrTypeNumberTaken,
 				"Number %s is already used in QuickBooks by an invoice to %s for %s; choose another number",
-				number, orUnnamed(existing.CustomerName), dollars(existing.TotalCents))
+				number, orUnnamed(existing.CustomerName()), dollars(existing.TotalCents()))
 		}
 		taken = append(taken, number)
 		if number, err = a.nextFreeNumber(ctx, in.AccountID, op.InvoiceID, number); err != nil {
-			return QBOInvoice{}, "", err
+			return qbo.Invoice{}, "", err
 		}
 	}
-	return QBOInvoice{}, "", permanent(workflows.ErrTypeNumberTaken,
+	return qbo.Invoice{}, "", permanent(workflows.ErrTypeNumberTaken,
 		"Numbers from %s on are already used in QuickBooks; choose a number for this invoice", op.DocNumber)
 }
 
@@ -113,13 +173,13 @@ func nextNumber(n string) string {
 // copy first: edits made in QBO since the last sync are overwritten only in the fields
 // Hoursync owns (and the history says so), and the links QBO owns (payments) are sent
 // back untouched when the linked time changes; otherwise LinkedTxn is not sent at all.
-func updateInvoice(ctx context.Context, c Company, in workflows.PushInvoiceInput, inv QBOInvoice) (QBOInvoice, string, error) {
+func updateInvoice(ctx context.Context, c *qbo.Client, in workflows.PushInvoiceInput, inv qbo.Invoice) (qbo.Invoice, string, error) {
 	msg := "Updated in QuickBooks"
 	requestID := in.RequestID
 	for attempt := 0; ; attempt++ {
-		current, err := c.GetInvoice(ctx, in.Op.QBOID)
+		current, err := qbo.Read[qbo.Invoice](ctx, c, in.Op.QBOID)
 		if err != nil {
-			return QBOInvoice{}, "", err
+			return qbo.Invoice{}, "", err
 		}
 		if current.SyncToken != in.Op.SyncToken {
 			// Edited in QBO since our last sync (or by an attempt whose answer was lost).
@@ -128,34 +188,65 @@ func updateInvoice(ctx context.Context, c Company, in workflows.PushInvoiceInput
 		}
 		upd := inv
 		upd.SyncToken = current.SyncToken
-		if slices.Equal(sorted(current.LinkedTimeActivities), sorted(inv.LinkedTimeActivities)) {
-			upd.LinkedTimeActivities = nil
-		} else {
-			upd.OtherLinks = current.OtherLinks
-		}
-		got, err := c.UpdateInvoice(ctx, requestID, upd)
-		if errors.Is(err, ErrStale) && attempt == 0 {
+		upd.LinkedTxn = linksToSend(current, in.Op.LinkedTimeActivities)
+		got, err := qbo.Update(ctx, c, requestID, upd)
+		if errors.Is(err, qbo.ErrStale) && attempt == 0 {
 			continue // changed between our read and our write: once more
 		}
 		return got, msg, err
 	}
 }
 
-// invoiceError words an invoice's failure for the person who made it.
-func invoiceError(op workflows.InvoiceOp, err error) error {
-	var gone *GoneError
-	switch {
-	case errors.As(err, &gone) && gone.Field != "":
-		return permanent(workflows.ErrTypeInactiveInQBO,
-			"Invoice %s uses a customer or service that is inactive in QuickBooks (%s): make it active there, or change the invoice", op.DocNumber, gone.Field)
-	case errors.Is(err, ErrGone):
-		return permanent(workflows.ErrTypeDeletedInQBO, "Invoice %s was deleted in QuickBooks; Hoursync does not recreate it on its own", op.DocNumber)
+// invoiceOf is the QBO Invoice an invoice's write sends: every field Hoursync owns,
+// its lines with exact quantities, and the TimeActivities it bills.
+func invoiceOf(op workflows.InvoiceOp) qbo.Invoice {
+	inv := qbo.Invoice{DocNumber: op.DocNumber, TxnDate: op.TxnDate, DueDate: op.DueDate, CustomerRef: ref(op.CustomerQBOID),
+		SalesTermRef: ref(op.TermQBOID), LinkedTxn: timeLinks(op.LinkedTimeActivities)}
+	if op.Memo != "" {
+		inv.CustomerMemo = &qbo.MemoRef{Value: op.Memo}
 	}
-	var dup *DuplicateDocNumberError
-	if errors.As(err, &dup) {
-		return permanent(workflows.ErrTypeNumberTaken, "Number %s is already used in QuickBooks by another invoice; choose another number", op.DocNumber)
+	for _, l := range op.Lines {
+		num, den := l.QuantityMilli, int64(1000) // the exact quantity: minutes/60 or thousandths/1000
+		if l.Minutes > 0 {
+			num, den = l.Minutes, 60
+		}
+		qty, price := qbo.LineQtyPrice(qbo.Money(l.AmountCents), qbo.Money(l.RateCents), num, den)
+		inv.Line = append(inv.Line, qbo.Line{Description: l.Description, Amount: qbo.Money(l.AmountCents),
+			DetailType: qbo.DetailTypeSalesItem, SalesItemLineDetail: &qbo.SalesItemLineDetail{ItemRef: ref(l.ItemQBOID), Qty: &qty, UnitPrice: &price}})
 	}
-	return err
+	inv.ID, inv.SyncToken = op.QBOID, op.SyncToken
+	return inv
+}
+
+func timeLinks(ids []string) []qbo.LinkedTxn {
+	var out []qbo.LinkedTxn
+	for _, id := range ids {
+		out = append(out, qbo.LinkedTxn{TxnID: id, TxnType: qbo.TxnTypeTimeActivity})
+	}
+	return out
+}
+
+// linksToSend is the LinkedTxn an update of current sends: none when it links the time
+// already (QBO's links stay as they are), else the time with QBO's other links (a
+// payment…) sent back as they were.
+func linksToSend(current qbo.Invoice, timeActivities []string) []qbo.LinkedTxn {
+	if slices.Equal(sorted(current.TimeActivityIDs()), sorted(timeActivities)) {
+		return nil
+	}
+	links := timeLinks(timeActivities)
+	if len(links) == 0 {
+		return nil
+	}
+	return append(links, current.OtherLinks()...)
+}
+
+// invoiceNumbered finds the QBO invoice with the number, if there is one.
+func invoiceNumbered(ctx context.Context, c *qbo.Client, number string) (qbo.Invoice, bool, error) {
+	rows, err := qbo.QueryPage[qbo.Invoice](ctx, c, qbo.From[qbo.Invoice]().Where("DocNumber", qbo.Eq, number))
+	if err != nil || len(rows) == 0 {
+		return qbo.Invoice{}, false, err
+	}
+	return rows[0], true, nil
 }
 
 func sorted(ids []string) []string {

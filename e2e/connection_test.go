@@ -30,7 +30,7 @@ func TestRevokedGrantFailsTheSyncWithReconnect(t *testing.T) {
 		t.Fatalf("card state %+v, want the reconnect message", st)
 	}
 	conn, err := s.conns.Get(context.Background(), tn.account.ID)
-	if err != nil || conn.Status != "needs_reconnect" {
+	if err != nil || conn.Status != store.ConnectionNeedsReconnect {
 		t.Fatalf("connection = %+v, %v", conn, err)
 	}
 }
@@ -130,7 +130,7 @@ func TestSchedulesExistAfterConnectFireAndPauseOnDisconnect(t *testing.T) {
 		}
 	}
 	conn, _ := s.conns.Get(ctx, tn.account.ID)
-	if conn.Status != "disconnected" {
+	if conn.Status != store.ConnectionDisconnected {
 		t.Fatalf("connection status %q", conn.Status)
 	}
 	// Deleting the account removes both schedules; a second call finds nothing to do.

@@ -37,6 +37,11 @@ type apiError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// Line places an error on one line of an invoice: Line is the line's place among
+	// the lines sent, from 1, and LineField its field; Field is then
+	// "lines[Line-1].LineField". A form shows it on the row the line came from.
+	Line      int    `json:"-"`
+	LineField string `json:"-"`
 }
 
 func (e *apiError) Error() string {
@@ -48,6 +53,18 @@ func (e *apiError) Error() string {
 
 func invalid(field, format string, args ...any) *apiError {
 	return &apiError{Status: http.StatusUnprocessableEntity, Code: codeValidation, Message: fmt.Sprintf(format, args...), Field: field}
+}
+
+// onLine puts err, an error about field of the i-th line (from 0) of an invoice, on
+// that line; any other error is returned as it is.
+func onLine(i int, field string, err error) error {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	out := *ae
+	out.Field, out.Line, out.LineField = fmt.Sprintf("lines[%d].%s", i, field), i+1, field
+	return &out
 }
 
 func badRequest(format string, args ...any) *apiError {

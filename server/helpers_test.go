@@ -325,8 +325,8 @@ func (f *fakeIntuit) Exchange(_ context.Context, code, nonce string) (IntuitGran
 
 func (f *fakeIntuit) Connect(ctx context.Context, accountID, userID int64, realm string, _ *oauth2.Token) error {
 	_, err := f.st.DB().ExecContext(ctx, `INSERT INTO qbo_connections (account_id, realm_id, company_name, plan, can_sync_time, status)
-		VALUES ($1, $2, 'Test Co '||$2, 'QBO Plus', true, 'connected')
-		ON CONFLICT (account_id) DO UPDATE SET realm_id = EXCLUDED.realm_id, status = 'connected'`, accountID, realm)
+		VALUES ($1, $2, 'Test Co '||$2, 'QBO Plus', true, $3)
+		ON CONFLICT (account_id) DO UPDATE SET realm_id = EXCLUDED.realm_id, status = EXCLUDED.status`, accountID, realm, store.ConnectionConnected)
 	if err != nil {
 		if strings.Contains(err.Error(), "qbo_connections_realm_key") {
 			return &store.DuplicateError{Field: "realm_id"}

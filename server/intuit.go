@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -276,7 +275,7 @@ func (s *Server) connectRealm(c *gin.Context, u store.User, realm string, tok *o
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
 		return err
-	case current.Status != "disconnected" && current.RealmID != realm:
+	case current.Status != store.ConnectionDisconnected && current.RealmID != realm:
 		name := current.CompanyName
 		if name == "" {
 			name = "another QuickBooks company"
@@ -320,55 +319,4 @@ func (s *Server) connectRealm(c *gin.Context, u store.User, realm string, tok *o
 	}
 	c.Set(ctxWorkflowID, st.WorkflowID)
 	return nil
-}
-
-type connectionJSON struct {
-	Connected     bool       `json:"connected"`
-	Status        string     `json:"status"`
-	StatusMessage string     `json:"status_message"`
-	RealmID       string     `json:"realm_id"`
-	CompanyName   string     `json:"company_name"`
-	Plan          string     `json:"plan"`
-	CanSyncTime   bool       `json:"can_sync_time"`
-	ConnectedAt   *time.Time `json:"connected_at"`
-}
-
-func (s *Server) getConnection(c *gin.Context) {
-	conn, err := s.store.GetConnectionStatus(c.Request.Context(), mustAuth(c).AccountID)
-	if errors.Is(err, store.ErrNotFound) {
-		c.JSON(http.StatusOK, connectionJSON{Status: "disconnected"})
-		return
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	out := connectionJSON{Connected: conn.Status == "connected", Status: conn.Status, StatusMessage: conn.StatusMessage,
-		RealmID: conn.RealmID, CompanyName: conn.CompanyName, Plan: conn.Plan, CanSyncTime: conn.CanSyncTime}
-	if conn.Status != "disconnected" {
-		out.ConnectedAt = &conn.ConnectedAt
-	}
-	c.JSON(http.StatusOK, out)
-}
-
-// disconnect revokes the grant at Intuit, deletes the tokens and pauses the schedules
-// (the disconnect workflow); links stay, so reconnecting never duplicates.
-func (s *Server) disconnect(c *gin.Context) {
-	accountID := mustAuth(c).AccountID
-	if !s.requireConnected(c) {
-		return
-	}
-	// The workflow revokes the grant at Intuit; when Intuit is slow the person should
-	// not wait on it: the workflow finishes on its own and the status shows it.
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 15*time.Second)
-	defer cancel()
-	if err := s.syncer.Disconnect(ctx, accountID); err != nil {
-		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			c.JSON(http.StatusAccepted, gin.H{"status": "disconnecting", "workflow_id": "disconnect/" + strconv.FormatInt(accountID, 10)})
-			return
-		}
-		s.fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
 }

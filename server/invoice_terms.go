@@ -11,8 +11,8 @@ import (
 
 // termsRealm is the realm whose terms an invoice chooses from: the connected company's
 // ("" when the account never connected, which matches no realm in particular).
-func (s *Server) termsRealm(ctx context.Context, accountID int64) string {
-	if conn, err := s.store.GetConnectionStatus(ctx, accountID); err == nil {
+func (a *app) termsRealm(ctx context.Context, accountID int64) string {
+	if conn, err := a.store.GetConnectionStatus(ctx, accountID); err == nil {
 		return conn.RealmID
 	}
 	return ""
@@ -23,13 +23,13 @@ func (s *Server) termsRealm(ctx context.Context, accountID int64) string {
 // already has it); a plain-text terms value naming one is taken as that term, for
 // clients written before terms were a choice. Text naming no term is refused, except
 // the unchanged text of an invoice written before (cur), which stays as it is.
-func (s *Server) resolveInvoiceTerms(ctx context.Context, accountID int64, in *store.InvoiceInput, cur *store.Invoice) error {
+func (a *app) resolveInvoiceTerms(ctx context.Context, accountID int64, in *store.InvoiceInput, cur *store.Invoice) error {
 	sameTerm := func(id int64) bool { return cur != nil && cur.TermID.Valid && cur.TermID.Int64 == id }
 	switch {
 	case in.TermID < 0:
 		return invalid("term_id", "term_id is the id of one of the terms imported from QuickBooks")
 	case in.TermID > 0:
-		t, err := s.store.GetTerm(ctx, accountID, in.TermID)
+		t, err := a.store.GetTerm(ctx, accountID, in.TermID)
 		if errors.Is(err, store.ErrNotFound) {
 			return invalid("term_id", "choose terms from the list imported from QuickBooks")
 		}
@@ -43,7 +43,7 @@ func (s *Server) resolveInvoiceTerms(ctx context.Context, accountID int64, in *s
 	case strings.TrimSpace(in.Terms) == "":
 		return nil
 	}
-	t, err := s.store.FindTermByName(ctx, accountID, s.termsRealm(ctx, accountID), in.Terms)
+	t, err := a.store.FindTermByName(ctx, accountID, a.termsRealm(ctx, accountID), in.Terms)
 	switch {
 	case err == nil && (t.Active || sameTerm(t.ID)):
 		in.TermID = t.ID
@@ -58,10 +58,11 @@ func (s *Server) resolveInvoiceTerms(ctx context.Context, accountID int64, in *s
 	return invalid("terms", "no terms named %q were imported from QuickBooks; choose terms from the list", strings.TrimSpace(in.Terms))
 }
 
-// termChoices lists the terms an invoice form offers: the connected company's active
-// ones, and the invoice's own even when it was made inactive since.
-func (s *Server) termChoices(ctx context.Context, accountID int64, current int64) ([]store.Term, error) {
-	all, err := s.store.ListTerms(ctx, accountID, s.termsRealm(ctx, accountID))
+// TermChoices lists the terms an invoice can choose: the connected company's active
+// ones, and the invoice's own (current) even when it was made inactive since.
+func (a *app) TermChoices(ctx context.Context, by actor, current int64) ([]store.Term, error) {
+	accountID := by.AccountID
+	all, err := a.store.ListTerms(ctx, accountID, a.termsRealm(ctx, accountID))
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +76,7 @@ func (s *Server) termChoices(ctx context.Context, accountID int64, current int64
 	}
 	if current != 0 && !seen {
 		// Imported from a company connected before: still shown, so saving keeps it.
-		if t, err := s.store.GetTerm(ctx, accountID, current); err == nil {
+		if t, err := a.store.GetTerm(ctx, accountID, current); err == nil {
 			out = append(out, t)
 		}
 	}

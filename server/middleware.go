@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -62,6 +63,16 @@ func newRequestID() string {
 
 func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
 
+// requestIDKey carries the request id in the request's context, for the use cases,
+// which log with it but see no *gin.Context.
+type requestIDKey struct{}
+
+// requestIDOf is the id of the request ctx belongs to ("" outside a request).
+func requestIDOf(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
 // observe gives each request an id, then logs it and records its metrics once it is
 // answered. The route label is the pattern ("/api/v1/time-cards/:id"), never the
 // raw path, so ids do not explode the metric's cardinality.
@@ -72,6 +83,7 @@ func (s *Server) observe(c *gin.Context) {
 		id = newRequestID()
 	}
 	c.Set(ctxRequestID, id)
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey{}, id))
 	c.Header(headerRequestID, id)
 
 	c.Next()

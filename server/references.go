@@ -1,10 +1,8 @@
 package server
 
 import (
+	"context"
 	"errors"
-	"fmt"
-
-	"github.com/gin-gonic/gin"
 
 	"hoursync/internal/store"
 )
@@ -17,32 +15,29 @@ import (
 // is not one of this account's, and 422 naming it when one is inactive: QBO refuses an
 // invoice naming an inactive customer or service. editing says the invoice exists, so
 // its customer cannot be swapped for another.
-func (s *Server) checkInvoiceRefs(c *gin.Context, in store.InvoiceInput, editing bool) error {
-	ctx := c.Request.Context()
-	accountID := mustAuth(c).AccountID
-	cu, err := s.store.GetCustomer(ctx, accountID, in.CustomerID)
+func (a *app) checkInvoiceRefs(ctx context.Context, accountID int64, in store.InvoiceInput, editing bool) error {
+	cu, err := a.store.GetCustomer(ctx, accountID, in.CustomerID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return notFound("customer_id", "customer")
 	case err != nil:
 		return err
 	case !cu.Active:
-		return s.inactive(c, "customer_id", store.ObjectCustomer, cu.ID, cu.DisplayName, !editing)
+		return a.inactive(ctx, accountID, "customer_id", store.ObjectCustomer, cu.ID, cu.DisplayName, !editing)
 	}
 	seen := map[int64]bool{}
 	for i, l := range in.Lines {
 		if seen[l.ServiceID] {
 			continue
 		}
-		field := fmt.Sprintf("lines[%d].service_id", i)
-		sv, err := s.store.GetService(ctx, accountID, l.ServiceID)
+		sv, err := a.store.GetService(ctx, accountID, l.ServiceID)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			return notFound(field, "service")
+			return onLine(i, "service_id", notFound("", "service"))
 		case err != nil:
 			return err
 		case !sv.Active:
-			return s.inactive(c, field, store.ObjectService, sv.ID, sv.Name, true)
+			return onLine(i, "service_id", a.inactive(ctx, accountID, "", store.ObjectService, sv.ID, sv.Name, true))
 		}
 		seen[l.ServiceID] = true
 	}
@@ -50,8 +45,8 @@ func (s *Server) checkInvoiceRefs(c *gin.Context, in store.InvoiceInput, editing
 }
 
 // inactive is the 422 for an inactive customer or service on field (see inactiveRef).
-func (s *Server) inactive(c *gin.Context, field, objectType string, id int64, name string, canPick bool) error {
-	inQBO, err := s.store.InQuickBooks(c.Request.Context(), mustAuth(c).AccountID, objectType, id)
+func (a *app) inactive(ctx context.Context, accountID int64, field, objectType string, id int64, name string, canPick bool) error {
+	inQBO, err := a.store.InQuickBooks(ctx, accountID, objectType, id)
 	if err != nil {
 		return err
 	}
@@ -60,10 +55,8 @@ func (s *Server) inactive(c *gin.Context, field, objectType string, id int64, na
 
 // checkCardRefsActive answers 422 on time_card_ids when a selected card's customer or
 // service is inactive: the invoice made of them would name it, and QBO refuses that.
-func (s *Server) checkCardRefsActive(c *gin.Context, ids []int64) error {
-	ctx := c.Request.Context()
-	accountID := mustAuth(c).AccountID
-	cards, err := s.store.ListTimeCards(ctx, accountID, store.TimeCardFilter{IDs: ids}, store.Page{Limit: len(ids)})
+func (a *app) checkCardRefsActive(ctx context.Context, accountID int64, ids []int64) error {
+	cards, err := a.store.ListTimeCards(ctx, accountID, store.TimeCardFilter{IDs: ids}, store.Page{Limit: len(ids)})
 	if err != nil {
 		return err
 	}
@@ -71,22 +64,22 @@ func (s *Server) checkCardRefsActive(c *gin.Context, ids []int64) error {
 	for _, tc := range cards {
 		if !customers[tc.CustomerID] {
 			customers[tc.CustomerID] = true
-			cu, err := s.store.GetCustomer(ctx, accountID, tc.CustomerID)
+			cu, err := a.store.GetCustomer(ctx, accountID, tc.CustomerID)
 			if err != nil {
 				return err
 			}
 			if !cu.Active {
-				return s.inactive(c, "time_card_ids", store.ObjectCustomer, cu.ID, cu.DisplayName, false)
+				return a.inactive(ctx, accountID, "time_card_ids", store.ObjectCustomer, cu.ID, cu.DisplayName, false)
 			}
 		}
 		if !services[tc.ServiceID] {
 			services[tc.ServiceID] = true
-			sv, err := s.store.GetService(ctx, accountID, tc.ServiceID)
+			sv, err := a.store.GetService(ctx, accountID, tc.ServiceID)
 			if err != nil {
 				return err
 			}
 			if !sv.Active {
-				return s.inactive(c, "time_card_ids", store.ObjectService, sv.ID, sv.Name, false)
+				return a.inactive(ctx, accountID, "time_card_ids", store.ObjectService, sv.ID, sv.Name, false)
 			}
 		}
 	}

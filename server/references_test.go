@@ -162,7 +162,7 @@ func TestSyncLinksOpenTheRunThatDidIt(t *testing.T) {
 		}
 	}
 	// A sync that never started has no run: its link falls back to the workflow.
-	if got := e.server.runURL(wf, ""); got != base {
+	if got := e.server.app.runURL(wf, ""); got != base {
 		t.Errorf("link without a run = %q", got)
 	}
 }

@@ -2,10 +2,7 @@ package server
 
 import (
 	"context"
-	"net/url"
 	"time"
-
-	"github.com/gin-gonic/gin"
 
 	"hoursync/internal/store"
 	"hoursync/internal/syncs"
@@ -16,6 +13,71 @@ import (
 // next scheduled re-sync (which may be off). The JSON API and the web forms both call
 // the functions here. If the sync cannot be started, the delete or void is still done
 // here and stays pending: the answer says so and what will send it.
+
+// DeleteTimeCards deletes the cards (each one the actor may see) and hands those
+// QuickBooks has to the account's time-card sync as one selection. It stops at the
+// first card it cannot delete; the ones deleted before it are sent all the same.
+func (a *app) DeleteTimeCards(ctx context.Context, by actor, ids []int64) (deletedJSON, error) {
+	var out deletedJSON
+	var pending []int64
+	var failed error
+	for _, id := range ids {
+		if _, err := a.ownCard(ctx, by, id); err != nil {
+			failed = err
+			break
+		}
+		p, err := a.store.DeleteTimeCard(ctx, by.AccountID, id)
+		if err != nil {
+			failed = err
+			break
+		}
+		out.Deleted = true
+		if p {
+			pending = append(pending, id)
+		}
+	}
+	if len(pending) > 0 {
+		out.PendingQuickBooksDelete = true
+		out.QuickBooks = a.push(ctx, by, msgPushCardsLater, func(ctx context.Context, accountID int64) (syncs.Started, error) {
+			return a.syncer.SyncTimeCards(ctx, accountID, pending)
+		})
+	}
+	return out, failed
+}
+
+// DeleteInvoice deletes an invoice (its time cards are unbilled again) and, when
+// QuickBooks has it, hands its deletion to its sync.
+func (a *app) DeleteInvoice(ctx context.Context, by actor, id int64) (deletedJSON, error) {
+	if err := requireAdmin(by); err != nil {
+		return deletedJSON{}, err
+	}
+	pending, err := a.store.DeleteInvoice(ctx, by.AccountID, id)
+	if err != nil {
+		return deletedJSON{}, err
+	}
+	out := deletedJSON{Deleted: true, PendingQuickBooksDelete: pending}
+	if pending {
+		out.QuickBooks = a.pushInvoice(ctx, by, id, msgPushDeleteLater)
+	}
+	return out, nil
+}
+
+// VoidInvoice voids an invoice (its time cards are unbilled again) and, when
+// QuickBooks has it and has not heard of the void yet, hands the void to its sync.
+// The answer's QuickBooks is nil when QuickBooks has nothing to hear (never synced,
+// or voided there already).
+func (a *app) VoidInvoice(ctx context.Context, by actor, id int64) (invoiceJSON, error) {
+	if err := requireAdmin(by); err != nil {
+		return invoiceJSON{}, err
+	}
+	inv, pushed, err := a.voidAndPush(ctx, by, id)
+	if err != nil {
+		return invoiceJSON{}, err
+	}
+	out, err := a.invoiceBody(ctx, inv)
+	out.QuickBooks = pushed
+	return out, err
+}
 
 // pushJSON says what became of a delete or void that QuickBooks still has to hear of.
 type pushJSON struct {
@@ -44,128 +106,56 @@ const pushTimeout = 10 * time.Second
 
 // push hands a delete or void to the account's sync when the account is connected;
 // later is what sends it when the sync cannot be started.
-func (s *Server) push(c *gin.Context, later string, start func(ctx context.Context, accountID int64) (syncs.Started, error)) *pushJSON {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), pushTimeout)
+func (a *app) push(ctx context.Context, by actor, later string, start func(ctx context.Context, accountID int64) (syncs.Started, error)) *pushJSON {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pushTimeout)
 	defer cancel()
-	accountID := mustAuth(c).AccountID
-	connected, err := s.store.HasConnection(ctx, accountID)
+	connected, err := a.store.HasConnection(ctx, by.AccountID)
 	switch {
 	case err != nil:
-		s.log.WarnContext(ctx, "delete or void not sent to QuickBooks", "request_id", requestID(c), "err", err)
+		a.log.WarnContext(ctx, "delete or void not sent to QuickBooks", "request_id", requestIDOf(ctx), "err", err)
 		return &pushJSON{Message: later}
 	case !connected:
 		return &pushJSON{Message: msgPushNotConnected}
-	case s.syncer == nil:
+	case a.syncer == nil:
 		return &pushJSON{Message: later}
 	}
-	st, err := start(ctx, accountID)
+	st, err := start(ctx, by.AccountID)
 	if err != nil {
-		s.log.WarnContext(ctx, "delete or void not sent to QuickBooks", "request_id", requestID(c), "err", err)
+		a.log.WarnContext(ctx, "delete or void not sent to QuickBooks", "request_id", requestIDOf(ctx), "err", err)
 		return &pushJSON{Message: later}
 	}
 	return &pushJSON{Queued: true, WorkflowID: st.WorkflowID, RunID: st.RunID, SelectionID: st.SelectionID,
-		WorkflowURL: s.runURL(st.WorkflowID, st.RunID), Message: msgPushQueued}
+		WorkflowURL: a.runURL(st.WorkflowID, st.RunID), Message: msgPushQueued}
 }
 
-// deleteCardsAndPush deletes the cards (each one the signed-in person may see) and
-// hands those QuickBooks has to the account's time-card sync as one selection. It stops
-// at the first card it cannot delete; the ones deleted before it are sent all the same.
-func (s *Server) deleteCardsAndPush(c *gin.Context, ids []int64) (deletedJSON, error) {
-	var out deletedJSON
-	var pending []int64
-	var failed error
-	for _, id := range ids {
-		if _, err := s.ownCard(c, id); err != nil {
-			failed = err
-			break
-		}
-		p, err := s.store.DeleteTimeCard(c.Request.Context(), mustAuth(c).AccountID, id)
-		if err != nil {
-			failed = err
-			break
-		}
-		out.Deleted = true
-		if p {
-			pending = append(pending, id)
-		}
-	}
-	if len(pending) > 0 {
-		out.PendingQuickBooksDelete = true
-		out.QuickBooks = s.push(c, msgPushCardsLater, func(ctx context.Context, accountID int64) (syncs.Started, error) {
-			return s.syncer.SyncTimeCards(ctx, accountID, pending)
-		})
-	}
-	return out, failed
-}
-
-// deleteInvoiceAndPush deletes an invoice and, when QuickBooks has it, hands its
-// deletion to its sync.
-func (s *Server) deleteInvoiceAndPush(c *gin.Context, id int64) (deletedJSON, error) {
-	pending, err := s.store.DeleteInvoice(c.Request.Context(), mustAuth(c).AccountID, id)
-	if err != nil {
-		return deletedJSON{}, err
-	}
-	out := deletedJSON{Deleted: true, PendingQuickBooksDelete: pending}
-	if pending {
-		out.QuickBooks = s.pushInvoice(c, id, msgPushDeleteLater)
-	}
-	return out, nil
-}
-
-// voidInvoiceAndPush voids an invoice and, when QuickBooks has it and has not heard of
-// the void yet, hands the void to its sync. The push is nil when QuickBooks has nothing
-// to hear (never synced, or voided there already).
-func (s *Server) voidInvoiceAndPush(c *gin.Context, id int64) (store.Invoice, *pushJSON, error) {
-	ctx := c.Request.Context()
-	accountID := mustAuth(c).AccountID
-	inv, err := s.store.VoidInvoice(ctx, accountID, id)
+// voidAndPush voids the invoice and pushes the void when QuickBooks has to hear of it.
+func (a *app) voidAndPush(ctx context.Context, by actor, id int64) (store.Invoice, *pushJSON, error) {
+	inv, err := a.store.VoidInvoice(ctx, by.AccountID, id)
 	if err != nil {
 		return store.Invoice{}, nil, err
 	}
 	if inv.SyncStatus != store.StatusChanged && inv.SyncStatus != store.StatusFailed {
 		return inv, nil, nil
 	}
-	inQBO, err := s.store.InQuickBooks(ctx, accountID, store.ObjectInvoice, id)
+	inQBO, err := a.store.InQuickBooks(ctx, by.AccountID, store.ObjectInvoice, id)
 	if err != nil {
 		return inv, nil, err
 	}
 	if !inQBO {
 		return inv, nil, nil
 	}
-	p := s.pushInvoice(c, id, msgPushVoidLater)
+	p := a.pushInvoice(ctx, by, id, msgPushVoidLater)
 	if p.Queued {
 		// The answer shows the invoice as it is now: syncing.
-		if now, err := s.store.GetInvoice(ctx, accountID, id); err == nil {
+		if now, err := a.store.GetInvoice(ctx, by.AccountID, id); err == nil {
 			inv = now
 		}
 	}
 	return inv, p, nil
 }
 
-func (s *Server) pushInvoice(c *gin.Context, id int64, later string) *pushJSON {
-	return s.push(c, later, func(ctx context.Context, accountID int64) (syncs.Started, error) {
-		return s.syncer.SyncInvoice(ctx, accountID, id)
+func (a *app) pushInvoice(ctx context.Context, by actor, id int64, later string) *pushJSON {
+	return a.push(ctx, by, later, func(ctx context.Context, accountID int64) (syncs.Started, error) {
+		return a.syncer.SyncInvoice(ctx, accountID, id)
 	})
-}
-
-// pushNote is what a flash adds about QuickBooks after a delete or void ("" when
-// QuickBooks had nothing to hear).
-func pushNote(p *pushJSON) string {
-	if p == nil {
-		return ""
-	}
-	return " " + p.Message
-}
-
-// pushFollow is the query that makes the next page follow the sync a delete or void
-// started ("" when none started); sep joins it to the page's path.
-func pushFollow(sep string, p *pushJSON) string {
-	if p == nil || !p.Queued {
-		return ""
-	}
-	q := sep + "workflow_id=" + url.QueryEscape(p.WorkflowID)
-	if p.SelectionID != "" {
-		q += "&selection_id=" + url.QueryEscape(p.SelectionID)
-	}
-	return q
 }

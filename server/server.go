@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -99,9 +98,8 @@ type Server struct {
 	metrics   *httpMetrics
 	engine    *gin.Engine
 	templates map[string]*template.Template
-
-	dummyOnce sync.Once
-	dummy     string
+	// app is the use cases both the JSON API and the web forms call.
+	app *app
 }
 
 // New builds the server and its routes.
@@ -133,6 +131,7 @@ func New(d Deps) *Server {
 	for name, p := range d.Ready {
 		s.ready[name] = p
 	}
+	s.app = &app{cfg: s.cfg, store: s.store, log: s.log, syncer: s.syncer, mailer: s.mailer, cost: s.cost, now: s.now}
 	s.metrics = newHTTPMetrics(s.reg)
 	if err := s.store.RegisterMetrics(s.reg); err != nil {
 		s.log.Warn("store metrics not registered", "err", err)

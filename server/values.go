@@ -2,12 +2,12 @@ package server
 
 import (
 	"encoding/json"
-	"fmt"
-	"net/url"
+	"net/mail"
 	"reflect"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -37,6 +37,17 @@ func queryID(c *gin.Context, name string) (int64, error) {
 	return id, nil
 }
 
+// queryBool reads an optional true or false from the query string.
+func queryBool(c *gin.Context, name string) (bool, error) {
+	switch c.Query(name) {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, invalid(name, "%s is true or false", name)
+}
+
 // page is a list window: ?limit= (1–200, default 50) and ?offset=.
 type page struct {
 	Limit  int
@@ -48,25 +59,35 @@ const (
 	maxLimit     = 200
 )
 
+// page reads the list window of the request's query, answering 422 when it is not
+// one.
 func (s *Server) page(c *gin.Context) (page, bool) {
+	p, err := parsePage(c.Query("limit"), c.Query("offset"))
+	if err != nil {
+		s.fail(c, err)
+		return page{}, false
+	}
+	return p, true
+}
+
+// parsePage reads ?limit= and ?offset=.
+func parsePage(limit, offset string) (page, error) {
 	p := page{Limit: defaultLimit}
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
+	if limit != "" {
+		n, err := strconv.Atoi(limit)
 		if err != nil || n < 1 || n > maxLimit {
-			s.fail(c, invalid("limit", "limit must be a whole number from 1 to %d", maxLimit))
-			return page{}, false
+			return page{}, invalid("limit", "limit must be a whole number from 1 to %d", maxLimit)
 		}
 		p.Limit = n
 	}
-	if v := c.Query("offset"); v != "" {
-		n, err := strconv.Atoi(v)
+	if offset != "" {
+		n, err := strconv.Atoi(offset)
 		if err != nil || n < 0 || n > 1_000_000 {
-			s.fail(c, invalid("offset", "offset must be a whole number of at least 0"))
-			return page{}, false
+			return page{}, invalid("offset", "offset must be a whole number of at least 0")
 		}
 		p.Offset = n
 	}
-	return p, true
+	return p, nil
 }
 
 // store asks for one row more than the page holds, to tell whether another page follows.
@@ -207,33 +228,54 @@ func parseClock(field, s string) (int, error) {
 	return t.Hour()*60 + t.Minute(), nil
 }
 
-// today is the current date in the account's time zone.
-func (s *Server) today(tz string) time.Time {
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc = time.UTC
-	}
-	y, m, d := s.now().In(loc).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+// weekOf is the first day of day's week, for weeks that start on weekStart (0 is
+// Sunday).
+func weekOf(day time.Time, weekStart int) time.Time {
+	return day.AddDate(0, 0, -((int(day.Weekday()) - weekStart + 7) % 7))
 }
 
-// workflowURL links a workflow in the Temporal UI, which opens its latest run: right
-// for a sync being followed, wrong for one that is over (see runURL).
-func (s *Server) workflowURL(workflowID string) string {
-	if workflowID == "" {
-		return ""
+func normalEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// checkEmail accepts a plain address (no display name, no line breaks).
+func checkEmail(field, s string) error {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return invalid(field, "enter an e-mail address")
 	}
-	return fmt.Sprintf("%s/namespaces/%s/workflows/%s", s.cfg.TemporalUIURL,
-		url.PathEscape(s.cfg.TemporalNamespace), url.PathEscape(workflowID))
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || len(s) > 254 || strings.ContainsAny(s, "\r\n") {
+		return invalid(field, "enter a valid e-mail address, like name@example.com")
+	}
+	return nil
 }
 
-// runURL links one run of a workflow in the Temporal UI. Hoursync reuses a workflow id
-// for every run of the same sync (the account's time-card sync, an invoice's syncs,
-// continue-as-new), so a link to a past attempt must name its run or it opens a later
-// one. Without a run id (a sync that never started) it falls back to workflowURL.
-func (s *Server) runURL(workflowID, runID string) string {
-	if workflowID == "" || runID == "" {
-		return s.workflowURL(workflowID)
+func checkPassword(field, p string) error {
+	switch {
+	case utf8.RuneCountInString(p) < 10:
+		return invalid(field, "use at least 10 characters")
+	case len(p) > 72:
+		return invalid(field, "use at most 72 bytes")
 	}
-	return s.workflowURL(workflowID) + "/" + url.PathEscape(runID) + "/history"
+	return nil
+}
+
+func checkText(field, s string, minLen, maxLen int, what string) error {
+	n := utf8.RuneCountInString(strings.TrimSpace(s))
+	if n < minLen {
+		return invalid(field, "enter %s", what)
+	}
+	if n > maxLen {
+		return invalid(field, "%s must be at most %d characters", what, maxLen)
+	}
+	return nil
+}
+
+func checkTimeZone(field, tz string) error {
+	if tz == "" || strings.HasPrefix(tz, "/") || strings.Contains(tz, "..") {
+		return invalid(field, "choose a time zone, like America/New_York")
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return invalid(field, "unknown time zone %q", tz)
+	}
+	return nil
 }

@@ -45,10 +45,11 @@ func quietWorkflow(ctx workflow.Context, d time.Duration) (string, error) {
 // itself stay visible to operators meanwhile.
 func TestActivitiesHeartbeatWhileTheirWorkerLives(t *testing.T) {
 	c, queue := testutil.Temporal(t)
-	w, err := New(c, Options{TaskQueue: queue, Activities: &quietActivities{}})
+	w, err := New(c, Options{TaskQueue: queue})
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.RegisterActivity(&quietActivities{})
 	w.RegisterWorkflow(quietWorkflow)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)

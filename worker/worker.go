@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
+	"hoursync/activities"
 	"hoursync/workflows"
 )
 
@@ -20,9 +21,9 @@ type Options struct {
 	// MaxConcurrentActivities caps activities running at once in this process; QBO's
 	// per-realm limits are enforced separately, across all workers.
 	MaxConcurrentActivities int
-	// Activities is the struct whose methods are registered as activities; nil registers
-	// workflows only.
-	Activities any
+	// Activities implements the activities the workflows call; nil registers workflows
+	// only.
+	Activities *activities.Activities
 }
 
 // New returns a worker polling opts.TaskQueue with every workflow and activity registered.
@@ -41,7 +42,9 @@ func New(c client.Client, opts Options) (sdkworker.Worker, error) {
 	w.RegisterWorkflow(workflows.Ping)
 	registerSync(w)
 	if opts.Activities != nil {
-		w.RegisterActivity(opts.Activities)
+		if err := registerActivities(w, opts.Activities); err != nil {
+			return nil, err
+		}
 	}
 	return w, nil
 }

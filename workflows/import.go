@@ -9,7 +9,7 @@ import (
 // importStep is one list an import brings in: its activity and where its count goes.
 type importStep struct {
 	name     string
-	activity string
+	activity Activity[ConnectionRef, ImportListResult]
 	count    *int
 }
 
@@ -40,7 +40,7 @@ func Import(ctx workflow.Context, in ImportInput) (ImportResult, error) {
 	for _, s := range steps {
 		progress.Current = s.name
 		var out ImportListResult
-		if err := workflow.ExecuteActivity(qctx, s.activity, ref).Get(ctx, &out); err != nil {
+		if err := s.activity.Execute(qctx, ref).Get(ctx, &out); err != nil {
 			_, msg := failureOf(err)
 			progress.Failed++
 			progress.Message = fmt.Sprintf("Import of %s failed: %s", s.name, msg)
@@ -51,8 +51,7 @@ func Import(ctx workflow.Context, in ImportInput) (ImportResult, error) {
 	}
 	if in.ConnectingUserID != 0 {
 		progress.Current = "your QuickBooks employee"
-		err := workflow.ExecuteActivity(qctx, ActLinkConnectingUser,
-			LinkUserInput{AccountID: in.AccountID, RealmID: in.RealmID, UserID: in.ConnectingUserID}).Get(ctx, &res.UserLinked)
+		err := ActLinkConnectingUser.Execute(qctx, LinkUserInput{AccountID: in.AccountID, RealmID: in.RealmID, UserID: in.ConnectingUserID}).Get(ctx, &res.UserLinked)
 		if err != nil {
 			return res, err
 		}

@@ -25,7 +25,7 @@ type InvoiceSyncResult struct {
 // to the synced time activities it bills, or deleted or voided in QBO. It needs no time
 // tracking, so it works on every plan.
 func InvoiceSync(ctx workflow.Context, in InvoiceSyncInput) (InvoiceSyncResult, error) {
-	res := InvoiceSyncResult{Outcome: Outcome{Object: ObjectRef{Type: "invoice", ID: in.InvoiceID}}}
+	res := InvoiceSyncResult{Outcome: Outcome{Object: ObjectRef{Type: ObjectInvoice, ID: in.InvoiceID}}}
 	progress := Progress{Total: 1, Current: fmt.Sprintf("invoice %d", in.InvoiceID), Message: "Syncing the invoice"}
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) { return progress, nil }); err != nil {
 		return res, err
@@ -35,34 +35,34 @@ func InvoiceSync(ctx workflow.Context, in InvoiceSyncInput) (InvoiceSyncResult, 
 	fail := func(err error) (InvoiceSyncResult, error) {
 		errType, msg := failureOf(err)
 		res.Outcome.ErrorType, res.Outcome.Message = errType, msg
-		_ = workflow.ExecuteLocalActivity(lctx, ActRecordSyncOutcome, RecordOutcomeInput{AccountID: in.AccountID, Kind: KindInvoice,
+		_ = ActRecordSyncOutcome.ExecuteLocal(lctx, RecordOutcomeInput{AccountID: in.AccountID, Kind: KindInvoice,
 			Outcomes: []Outcome{res.Outcome}}).Get(ctx, nil)
 		progress.Done, progress.Failed, progress.Message = 1, 1, msg
 		_ = workflow.UpsertTypedSearchAttributes(ctx, AttrFailed.ValueSet(1))
 		return res, nil
 	}
 
-	if err := workflow.ExecuteLocalActivity(lctx, ActMarkSyncing, MarkSyncingInput{AccountID: in.AccountID, ObjectType: "invoice",
+	if err := ActMarkSyncing.ExecuteLocal(lctx, MarkSyncingInput{AccountID: in.AccountID, ObjectType: ObjectInvoice,
 		IDs: []int64{in.InvoiceID}, Kind: KindInvoice}).Get(ctx, nil); err != nil {
 		return fail(err)
 	}
 	var conn ConnectionInfo
-	if err := workflow.ExecuteActivity(qctx, ActCheckPlan, CheckPlanInput{AccountID: in.AccountID}).Get(ctx, &conn); err != nil {
+	if err := ActCheckPlan.Execute(qctx, CheckPlanInput{AccountID: in.AccountID}).Get(ctx, &conn); err != nil {
 		return fail(err)
 	}
 	_ = workflow.UpsertTypedSearchAttributes(ctx, AttrRealm.ValueSet(conn.RealmID))
 	var ref InvoiceRef
-	if err := workflow.ExecuteLocalActivity(lctx, ActLoadInvoice, LoadInvoiceInput(in)).Get(ctx, &ref); err != nil {
+	if err := ActLoadInvoice.ExecuteLocal(lctx, LoadInvoiceInput(in)).Get(ctx, &ref); err != nil {
 		return fail(err)
 	}
 	if !ref.Deleted && !ref.Void {
 		progress.Current = "customer"
-		if err := workflow.ExecuteActivity(qctx, ActEnsureCustomer, EnsureInput{AccountID: in.AccountID, RealmID: conn.RealmID, ObjectID: ref.CustomerID}).Get(ctx, nil); err != nil {
+		if err := ActEnsureCustomer.Execute(qctx, EnsureInput{AccountID: in.AccountID, RealmID: conn.RealmID, ObjectID: ref.CustomerID}).Get(ctx, nil); err != nil {
 			return fail(err)
 		}
 		futures := make([]workflow.Future, len(ref.ServiceIDs))
 		for i, id := range ref.ServiceIDs {
-			futures[i] = workflow.ExecuteActivity(qctx, ActEnsureService, EnsureInput{AccountID: in.AccountID, RealmID: conn.RealmID, ObjectID: id})
+			futures[i] = ActEnsureService.Execute(qctx, EnsureInput{AccountID: in.AccountID, RealmID: conn.RealmID, ObjectID: id})
 		}
 		progress.Current = "services"
 		for _, f := range futures {
@@ -73,13 +73,13 @@ func InvoiceSync(ctx workflow.Context, in InvoiceSyncInput) (InvoiceSyncResult, 
 	}
 	progress.Current = "invoice " + ref.Number
 	var op InvoiceOp
-	if err := workflow.ExecuteLocalActivity(lctx, ActPrepareInvoice, PrepareInput{AccountID: in.AccountID, RealmID: conn.RealmID, IDs: []int64{in.InvoiceID}}).Get(ctx, &op); err != nil {
+	if err := ActPrepareInvoice.ExecuteLocal(lctx, PrepareInvoiceInput{AccountID: in.AccountID, RealmID: conn.RealmID, InvoiceID: in.InvoiceID}).Get(ctx, &op); err != nil {
 		return fail(err)
 	}
 	res.Op = op.Op
 	push := PushInvoiceInput{AccountID: in.AccountID, RealmID: conn.RealmID, Op: op, RequestID: op.RequestID(conn.RealmID)}
 	var out Outcome
-	if err := workflow.ExecuteActivity(qctx, ActPushInvoice, push).Get(ctx, &out); err != nil {
+	if err := ActPushInvoice.Execute(qctx, push).Get(ctx, &out); err != nil {
 		return fail(err)
 	}
 	res.Outcome = out

@@ -188,6 +188,13 @@ type InvoiceRef struct {
 	Void       bool    `json:"void"`
 }
 
+// PrepareInvoiceInput asks for the write that brings the invoice into QBO.
+type PrepareInvoiceInput struct {
+	AccountID int64  `json:"account_id"`
+	RealmID   string `json:"realm_id"`
+	InvoiceID int64  `json:"invoice_id"`
+}
+
 // InvoiceLineOp is one line as QBO receives it.
 type InvoiceLineOp struct {
 	ItemQBOID     string `json:"item_qbo_id"`
@@ -228,7 +235,7 @@ type InvoiceOp struct {
 // RequestID is the invoice write's requestid: the same for a retry whose outcome is
 // unknown, new after each fault and whenever the time it links changed.
 func (o InvoiceOp) RequestID(realmID string) string {
-	parts := []string{realmID, "invoice", strconv.FormatInt(o.InvoiceID, 10), strconv.FormatInt(o.Version, 10), o.Op}
+	parts := []string{realmID, ObjectInvoice, strconv.FormatInt(o.InvoiceID, 10), strconv.FormatInt(o.Version, 10), o.Op}
 	if o.Faults > 0 {
 		parts = append(parts, "f"+strconv.Itoa(o.Faults))
 	}

@@ -6,11 +6,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// Names of the activities of the re-sync, keep-alive and disconnect workflows.
-const (
-	ActFeedSyncs = "FeedSyncs"
-)
-
 // Re-sync scopes.
 const (
 	ScopeCustomers = "customers"
@@ -46,7 +41,7 @@ func Resync(ctx workflow.Context, in ResyncInput) (ResyncResult, error) {
 	lctx := localActivity(ctx)
 	qctx := qboActivity(ctx, shortActivityTimeout)
 	var conn ConnectionInfo
-	if err := workflow.ExecuteActivity(qctx, ActCheckPlan, CheckPlanInput{AccountID: in.AccountID}).Get(ctx, &conn); err != nil {
+	if err := ActCheckPlan.Execute(qctx, CheckPlanInput{AccountID: in.AccountID}).Get(ctx, &conn); err != nil {
 		errType, msg := failureOf(err)
 		progress.Message = msg
 		if errType == ErrTypeNotConnected {
@@ -69,17 +64,17 @@ func Resync(ctx workflow.Context, in ResyncInput) (ResyncResult, error) {
 
 	progress.Current = "local changes"
 	var changed ChangedObjects
-	if err := workflow.ExecuteLocalActivity(lctx, ActListChanged, ConnectionRef{AccountID: in.AccountID, RealmID: conn.RealmID}).Get(ctx, &changed); err != nil {
+	if err := ActListChanged.ExecuteLocal(lctx, ConnectionRef{AccountID: in.AccountID, RealmID: conn.RealmID}).Get(ctx, &changed); err != nil {
 		return res, err
 	}
-	push := func(activity, objectType string, ids []int64) int {
+	push := func(activity Activity[EnsureInput, EnsureResult], objectType string, ids []int64) int {
 		pushed := 0
 		for _, id := range ids {
-			err := workflow.ExecuteActivity(qctx, activity, EnsureInput{AccountID: in.AccountID, RealmID: conn.RealmID, ObjectID: id}).Get(ctx, nil)
+			err := activity.Execute(qctx, EnsureInput{AccountID: in.AccountID, RealmID: conn.RealmID, ObjectID: id}).Get(ctx, nil)
 			if err != nil {
 				errType, msg := failureOf(err)
 				res.Failed++
-				_ = workflow.ExecuteLocalActivity(lctx, ActRecordSyncOutcome, RecordOutcomeInput{AccountID: in.AccountID, Kind: KindResync,
+				_ = ActRecordSyncOutcome.ExecuteLocal(lctx, RecordOutcomeInput{AccountID: in.AccountID, Kind: KindResync,
 					Outcomes: []Outcome{{Object: ObjectRef{Type: objectType, ID: id}, ErrorType: errType, Message: msg}}}).Get(ctx, nil)
 				continue
 			}
@@ -87,11 +82,11 @@ func Resync(ctx workflow.Context, in ResyncInput) (ResyncResult, error) {
 		}
 		return pushed
 	}
-	res.PushedCustomers = push(ActEnsureCustomer, "customer", changed.Customers)
-	res.PushedServices = push(ActEnsureService, "service", changed.Services)
+	res.PushedCustomers = push(ActEnsureCustomer, ObjectCustomer, changed.Customers)
+	res.PushedServices = push(ActEnsureService, ObjectService, changed.Services)
 	if in.Scope == ScopeChanged && (len(changed.TimeCards) > 0 || len(changed.Invoices) > 0) {
 		progress.Current = "time cards and invoices"
-		if err := workflow.ExecuteActivity(clientActivity(ctx), ActFeedSyncs, FeedInput{AccountID: in.AccountID,
+		if err := ActFeedSyncs.Execute(clientActivity(ctx), FeedInput{AccountID: in.AccountID,
 			TimeCards: changed.TimeCards, Invoices: changed.Invoices}).Get(ctx, &res.Fed); err != nil {
 			return res, err
 		}
@@ -109,7 +104,7 @@ func Resync(ctx workflow.Context, in ResyncInput) (ResyncResult, error) {
 // idle expiry.
 func TokenKeepAlive(ctx workflow.Context, in AccountInput) (string, error) {
 	var msg string
-	err := workflow.ExecuteActivity(qboActivity(ctx, shortActivityTimeout), ActRefreshTokens, in).Get(ctx, &msg)
+	err := ActRefreshTokens.Execute(qboActivity(ctx, shortActivityTimeout), in).Get(ctx, &msg)
 	if err != nil {
 		errType, m := failureOf(err)
 		if errType == ErrTypeNotConnected || errType == ErrTypeNeedsReconnect {
@@ -124,8 +119,8 @@ func TokenKeepAlive(ctx workflow.Context, in AccountInput) (string, error) {
 // schedules. Links stay, so reconnecting the same company never duplicates anything.
 func Disconnect(ctx workflow.Context, in AccountInput) error {
 	qctx := qboActivity(ctx, shortActivityTimeout)
-	if err := workflow.ExecuteActivity(qctx, ActDisconnect, in).Get(ctx, nil); err != nil {
+	if err := ActDisconnect.Execute(qctx, in).Get(ctx, nil); err != nil {
 		return err
 	}
-	return workflow.ExecuteActivity(clientActivity(ctx), ActPauseSchedules, in).Get(ctx, nil)
+	return ActPauseSchedules.Execute(clientActivity(ctx), in).Get(ctx, nil)
 }

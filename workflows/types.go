@@ -30,32 +30,6 @@ var (
 	AttrKind    = temporal.NewSearchAttributeKeyKeyword("SyncKind")
 )
 
-// Names of the activities the workflows call. They equal the method names of
-// activities.Activities, which the worker registers by struct.
-const (
-	ActImportIncomeAccounts = "ImportIncomeAccounts"
-	ActImportCustomers      = "ImportCustomers"
-	ActImportServices       = "ImportServices"
-	ActImportTerms          = "ImportTerms"
-	ActLinkConnectingUser   = "LinkConnectingUser"
-	ActCheckPlan            = "CheckPlan"
-	ActLoadTimeCards        = "LoadTimeCards"
-	ActEnsureEmployee       = "EnsureEmployee"
-	ActEnsureCustomer       = "EnsureCustomer"
-	ActEnsureService        = "EnsureService"
-	ActPrepareTimeActivity  = "PrepareTimeActivities"
-	ActPushTimeActivities   = "PushTimeActivities"
-	ActMarkSyncing          = "MarkSyncing"
-	ActRecordSyncOutcome    = "RecordSyncOutcome"
-	ActLoadInvoice          = "LoadInvoice"
-	ActPrepareInvoice       = "PrepareInvoice"
-	ActPushInvoice          = "PushInvoice"
-	ActListChanged          = "ListChangedObjects"
-	ActRefreshTokens        = "RefreshTokens"
-	ActDisconnect           = "DisconnectQBO"
-	ActPauseSchedules       = "PauseSchedules"
-)
-
 // Application error types: errors retrying cannot fix. Activities return them as
 // non-retryable application errors; workflows turn them into messages on objects.
 const (
@@ -147,6 +121,15 @@ const QuerySelectionProgress = "selection-progress"
 // AttrFailed counts the objects a sync run could not sync, so an operator finds the
 // runs that left failures with `SyncFailed > 0`.
 var AttrFailed = temporal.NewSearchAttributeKeyInt64("SyncFailed")
+
+// Types of the local objects a sync marks, records and reports on (ObjectRef.Type,
+// MarkSyncingInput.ObjectType). They are the store's object types.
+const (
+	ObjectTimeCard = "time_card"
+	ObjectInvoice  = "invoice"
+	ObjectCustomer = "customer"
+	ObjectService  = "service"
+)
 
 // ObjectRef names a local object.
 type ObjectRef struct {

@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -17,34 +18,15 @@ import (
 	"hoursync/workflows"
 )
 
-// placeholders register every activity name with its real signature, so the tests
-// mock them with env.OnActivity without importing the activities package.
+// registerPlaceholders registers every activity the workflows call with its real
+// signature, so the tests mock them with env.OnActivity without importing the
+// activities package. A workflow calling an activity missing from
+// workflows.AllActivities fails its test here, as the worker would not register it.
 func registerPlaceholders(env *testsuite.TestWorkflowEnvironment) {
-	reg := func(name string, fn any) { env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
-	reg(workflows.ActImportIncomeAccounts, func(context.Context, workflows.ConnectionRef) (workflows.ImportListResult, error) { panic("mock me") })
-	reg(workflows.ActImportCustomers, func(context.Context, workflows.ConnectionRef) (workflows.ImportListResult, error) { panic("mock me") })
-	reg(workflows.ActImportServices, func(context.Context, workflows.ConnectionRef) (workflows.ImportListResult, error) { panic("mock me") })
-	reg(workflows.ActImportTerms, func(context.Context, workflows.ConnectionRef) (workflows.ImportListResult, error) { panic("mock me") })
-	reg(workflows.ActLinkConnectingUser, func(context.Context, workflows.LinkUserInput) (bool, error) { panic("mock me") })
-	reg(workflows.ActCheckPlan, func(context.Context, workflows.CheckPlanInput) (workflows.ConnectionInfo, error) { panic("mock me") })
-	reg(workflows.ActMarkSyncing, func(context.Context, workflows.MarkSyncingInput) error { panic("mock me") })
-	reg(workflows.ActLoadTimeCards, func(context.Context, workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) { panic("mock me") })
-	for _, n := range []string{workflows.ActEnsureEmployee, workflows.ActEnsureCustomer, workflows.ActEnsureService} {
-		reg(n, func(context.Context, workflows.EnsureInput) (workflows.EnsureResult, error) { panic("mock me") })
+	for _, a := range workflows.AllActivities() {
+		fn := reflect.MakeFunc(a.Signature(), func([]reflect.Value) []reflect.Value { panic("mock me") })
+		env.RegisterActivityWithOptions(fn.Interface(), activity.RegisterOptions{Name: a.Name()})
 	}
-	reg(workflows.ActPrepareTimeActivity, func(context.Context, workflows.PrepareInput) ([]workflows.TimeActivityOp, error) { panic("mock me") })
-	reg(workflows.ActPushTimeActivities, func(context.Context, workflows.PushTimeActivitiesInput) ([]workflows.Outcome, error) {
-		panic("mock me")
-	})
-	reg(workflows.ActRecordSyncOutcome, func(context.Context, workflows.RecordOutcomeInput) error { panic("mock me") })
-	reg(workflows.ActLoadInvoice, func(context.Context, workflows.LoadInvoiceInput) (workflows.InvoiceRef, error) { panic("mock me") })
-	reg(workflows.ActPrepareInvoice, func(context.Context, workflows.PrepareInput) (workflows.InvoiceOp, error) { panic("mock me") })
-	reg(workflows.ActPushInvoice, func(context.Context, workflows.PushInvoiceInput) (workflows.Outcome, error) { panic("mock me") })
-	reg(workflows.ActListChanged, func(context.Context, workflows.ConnectionRef) (workflows.ChangedObjects, error) { panic("mock me") })
-	reg(workflows.ActFeedSyncs, func(context.Context, workflows.FeedInput) (workflows.FeedResult, error) { panic("mock me") })
-	reg(workflows.ActRefreshTokens, func(context.Context, workflows.AccountInput) (string, error) { panic("mock me") })
-	reg(workflows.ActDisconnect, func(context.Context, workflows.AccountInput) error { panic("mock me") })
-	reg(workflows.ActPauseSchedules, func(context.Context, workflows.AccountInput) error { panic("mock me") })
 }
 
 type WorkflowSuite struct {
@@ -67,12 +49,12 @@ func (s *WorkflowSuite) SetupTest() {
 	s.env.RegisterWorkflow(workflows.Disconnect)
 	registerPlaceholders(s.env)
 	s.recorded = nil
-	s.env.OnActivity(workflows.ActRecordSyncOutcome, mock.Anything, mock.Anything).Return(
+	s.env.OnActivity(workflows.ActRecordSyncOutcome.Name(), mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in workflows.RecordOutcomeInput) error {
 			s.recorded = append(s.recorded, in.Outcomes...)
 			return nil
 		}).Maybe()
-	s.env.OnActivity(workflows.ActMarkSyncing, mock.Anything, mock.Anything).Return(nil).Maybe()
+	s.env.OnActivity(workflows.ActMarkSyncing.Name(), mock.Anything, mock.Anything).Return(nil).Maybe()
 }
 
 func (s *WorkflowSuite) AfterTest(_, _ string) { s.env.AssertExpectations(s.T()) }
@@ -82,11 +64,11 @@ func appErr(errType string) error {
 }
 
 func (s *WorkflowSuite) TestImportBringsEveryListAndLinksTheConnectingUser() {
-	s.env.OnActivity(workflows.ActImportIncomeAccounts, mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 2}, nil).Once()
-	s.env.OnActivity(workflows.ActImportCustomers, mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 2500}, nil).Once()
-	s.env.OnActivity(workflows.ActImportServices, mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 3}, nil).Once()
-	s.env.OnActivity(workflows.ActImportTerms, mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 4}, nil).Once()
-	s.env.OnActivity(workflows.ActLinkConnectingUser, mock.Anything, workflows.LinkUserInput{AccountID: 1, RealmID: "r", UserID: 9}).Return(true, nil).Once()
+	s.env.OnActivity(workflows.ActImportIncomeAccounts.Name(), mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 2}, nil).Once()
+	s.env.OnActivity(workflows.ActImportCustomers.Name(), mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 2500}, nil).Once()
+	s.env.OnActivity(workflows.ActImportServices.Name(), mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 3}, nil).Once()
+	s.env.OnActivity(workflows.ActImportTerms.Name(), mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 4}, nil).Once()
+	s.env.OnActivity(workflows.ActLinkConnectingUser.Name(), mock.Anything, workflows.LinkUserInput{AccountID: 1, RealmID: "r", UserID: 9}).Return(true, nil).Once()
 	s.env.ExecuteWorkflow(workflows.Import, workflows.ImportInput{AccountID: 1, RealmID: "r", ConnectingUserID: 9})
 	s.True(s.env.IsWorkflowCompleted())
 	s.NoError(s.env.GetWorkflowError())
@@ -98,19 +80,19 @@ func (s *WorkflowSuite) TestImportBringsEveryListAndLinksTheConnectingUser() {
 
 func (s *WorkflowSuite) TestImportStartedBeforeTermsRunsWithoutTheTermsStep() {
 	s.env.OnGetVersion("import-terms", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
-	for _, n := range []string{workflows.ActImportIncomeAccounts, workflows.ActImportCustomers, workflows.ActImportServices} {
+	for _, n := range []string{workflows.ActImportIncomeAccounts.Name(), workflows.ActImportCustomers.Name(), workflows.ActImportServices.Name()} {
 		s.env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 1}, nil).Once()
 	}
 	s.env.ExecuteWorkflow(workflows.Import, workflows.ImportInput{AccountID: 1, RealmID: "r"})
 	s.NoError(s.env.GetWorkflowError())
-	s.env.AssertNotCalled(s.T(), workflows.ActImportTerms, mock.Anything, mock.Anything)
+	s.env.AssertNotCalled(s.T(), workflows.ActImportTerms.Name(), mock.Anything, mock.Anything)
 	var res workflows.ImportResult
 	s.NoError(s.env.GetWorkflowResult(&res))
 	s.Equal(0, res.Terms)
 }
 
 func (s *WorkflowSuite) TestImportWithRevokedGrantFailsWithoutRetrying() {
-	s.env.OnActivity(workflows.ActImportIncomeAccounts, mock.Anything, mock.Anything).Return(workflows.ImportListResult{}, appErr(workflows.ErrTypeNeedsReconnect)).Once()
+	s.env.OnActivity(workflows.ActImportIncomeAccounts.Name(), mock.Anything, mock.Anything).Return(workflows.ImportListResult{}, appErr(workflows.ErrTypeNeedsReconnect)).Once()
 	s.env.ExecuteWorkflow(workflows.Import, workflows.ImportInput{AccountID: 1, RealmID: "r"})
 	var ae *temporal.ApplicationError
 	s.True(errors.As(s.env.GetWorkflowError(), &ae))
@@ -120,16 +102,16 @@ func (s *WorkflowSuite) TestImportWithRevokedGrantFailsWithoutRetrying() {
 // mockHappyCards wires activities for cards that all sync.
 func (s *WorkflowSuite) mockHappyCards(refs func([]int64) []workflows.TimeCardRef) (pushed *[][]workflows.TimeActivityOp) {
 	var batches [][]workflows.TimeActivityOp
-	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, workflows.CheckPlanInput{AccountID: 1, NeedTime: true}).Return(
+	s.env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, workflows.CheckPlanInput{AccountID: 1, NeedTime: true}).Return(
 		workflows.ConnectionInfo{AccountID: 1, RealmID: "r", CanSyncTime: true}, nil)
-	s.env.OnActivity(workflows.ActLoadTimeCards, mock.Anything, mock.Anything).Return(
+	s.env.OnActivity(workflows.ActLoadTimeCards.Name(), mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) {
 			return refs(in.CardIDs), nil
 		})
-	for _, n := range []string{workflows.ActEnsureEmployee, workflows.ActEnsureCustomer, workflows.ActEnsureService} {
+	for _, n := range []string{workflows.ActEnsureEmployee.Name(), workflows.ActEnsureCustomer.Name(), workflows.ActEnsureService.Name()} {
 		s.env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "1"}, nil).Maybe()
 	}
-	s.env.OnActivity(workflows.ActPrepareTimeActivity, mock.Anything, mock.Anything).Return(
+	s.env.OnActivity(workflows.ActPrepareTimeActivity.Name(), mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in workflows.PrepareInput) ([]workflows.TimeActivityOp, error) {
 			ops := make([]workflows.TimeActivityOp, len(in.IDs))
 			for i, id := range in.IDs {
@@ -137,12 +119,12 @@ func (s *WorkflowSuite) mockHappyCards(refs func([]int64) []workflows.TimeCardRe
 			}
 			return ops, nil
 		})
-	s.env.OnActivity(workflows.ActPushTimeActivities, mock.Anything, mock.Anything).Return(
+	s.env.OnActivity(workflows.ActPushTimeActivities.Name(), mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in workflows.PushTimeActivitiesInput) ([]workflows.Outcome, error) {
 			batches = append(batches, in.Ops)
 			out := make([]workflows.Outcome, len(in.Ops))
 			for i, op := range in.Ops {
-				out[i] = workflows.Outcome{Object: workflows.ObjectRef{Type: "time_card", ID: op.CardID}, Succeeded: true}
+				out[i] = workflows.Outcome{Object: workflows.ObjectRef{Type: workflows.ObjectTimeCard, ID: op.CardID}, Succeeded: true}
 			}
 			return out, nil
 		})
@@ -208,7 +190,7 @@ func (s *WorkflowSuite) TestBatchRequestIDIsFixedByItsMembers() {
 }
 
 func (s *WorkflowSuite) TestSimpleStartFailsEveryCardWithThePlanMessageBeforeWriting() {
-	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{}, appErr(workflows.ErrTypePlan)).Once()
+	s.env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{}, appErr(workflows.ErrTypePlan)).Once()
 	s.env.ExecuteWorkflow(workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: 1, Pending: []int64{1, 2, 3}})
 	s.NoError(s.env.GetWorkflowError())
 	s.Len(s.recorded, 3)
@@ -216,16 +198,16 @@ func (s *WorkflowSuite) TestSimpleStartFailsEveryCardWithThePlanMessageBeforeWri
 		s.Equal(workflows.MsgPlan, o.Message)
 		s.Equal(workflows.ErrTypePlan, o.ErrorType)
 	}
-	s.env.AssertNotCalled(s.T(), workflows.ActPushTimeActivities, mock.Anything, mock.Anything)
+	s.env.AssertNotCalled(s.T(), workflows.ActPushTimeActivities.Name(), mock.Anything, mock.Anything)
 }
 
 func (s *WorkflowSuite) TestRevokedGrantFailsRemainingCardsWithReconnect() {
-	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r", CanSyncTime: true}, nil)
-	s.env.OnActivity(workflows.ActLoadTimeCards, mock.Anything, mock.Anything).Return(
+	s.env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r", CanSyncTime: true}, nil)
+	s.env.OnActivity(workflows.ActLoadTimeCards.Name(), mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) {
 			return simpleRefs(in.CardIDs), nil
 		})
-	s.env.OnActivity(workflows.ActEnsureEmployee, mock.Anything, mock.Anything).Return(workflows.EnsureResult{}, appErr(workflows.ErrTypeNeedsReconnect))
+	s.env.OnActivity(workflows.ActEnsureEmployee.Name(), mock.Anything, mock.Anything).Return(workflows.EnsureResult{}, appErr(workflows.ErrTypeNeedsReconnect))
 	s.env.ExecuteWorkflow(workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: 1, Pending: []int64{1, 2}})
 	s.NoError(s.env.GetWorkflowError())
 	s.Len(s.recorded, 2)
@@ -235,18 +217,18 @@ func (s *WorkflowSuite) TestRevokedGrantFailsRemainingCardsWithReconnect() {
 }
 
 func (s *WorkflowSuite) TestOneFailingCustomerBlocksOnlyItsCards() {
-	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r", CanSyncTime: true}, nil)
-	s.env.OnActivity(workflows.ActLoadTimeCards, mock.Anything, mock.Anything).Return([]workflows.TimeCardRef{
+	s.env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r", CanSyncTime: true}, nil)
+	s.env.OnActivity(workflows.ActLoadTimeCards.Name(), mock.Anything, mock.Anything).Return([]workflows.TimeCardRef{
 		{CardID: 1, UserID: 1, CustomerID: 10, ServiceID: 3}, {CardID: 2, UserID: 1, CustomerID: 20, ServiceID: 3}}, nil)
-	s.env.OnActivity(workflows.ActEnsureEmployee, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "5"}, nil)
-	s.env.OnActivity(workflows.ActEnsureService, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "6"}, nil)
-	s.env.OnActivity(workflows.ActEnsureCustomer, mock.Anything, workflows.EnsureInput{AccountID: 1, RealmID: "r", ObjectID: 10}).Return(
+	s.env.OnActivity(workflows.ActEnsureEmployee.Name(), mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "5"}, nil)
+	s.env.OnActivity(workflows.ActEnsureService.Name(), mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "6"}, nil)
+	s.env.OnActivity(workflows.ActEnsureCustomer.Name(), mock.Anything, workflows.EnsureInput{AccountID: 1, RealmID: "r", ObjectID: 10}).Return(
 		workflows.EnsureResult{}, temporal.NewNonRetryableApplicationError(`The customer "Acme" is inactive in QuickBooks: make it active there, or pick another customer`, workflows.ErrTypeInactiveInQBO, nil))
-	s.env.OnActivity(workflows.ActEnsureCustomer, mock.Anything, workflows.EnsureInput{AccountID: 1, RealmID: "r", ObjectID: 20}).Return(workflows.EnsureResult{QBOID: "7"}, nil)
-	s.env.OnActivity(workflows.ActPrepareTimeActivity, mock.Anything, workflows.PrepareInput{AccountID: 1, RealmID: "r", IDs: []int64{2}}).Return(
+	s.env.OnActivity(workflows.ActEnsureCustomer.Name(), mock.Anything, workflows.EnsureInput{AccountID: 1, RealmID: "r", ObjectID: 20}).Return(workflows.EnsureResult{QBOID: "7"}, nil)
+	s.env.OnActivity(workflows.ActPrepareTimeActivity.Name(), mock.Anything, workflows.PrepareInput{AccountID: 1, RealmID: "r", IDs: []int64{2}}).Return(
 		[]workflows.TimeActivityOp{{CardID: 2, Version: 1, Op: workflows.OpCreate}}, nil).Once()
-	s.env.OnActivity(workflows.ActPushTimeActivities, mock.Anything, mock.Anything).Return(
-		[]workflows.Outcome{{Object: workflows.ObjectRef{Type: "time_card", ID: 2}, Succeeded: true}}, nil).Once()
+	s.env.OnActivity(workflows.ActPushTimeActivities.Name(), mock.Anything, mock.Anything).Return(
+		[]workflows.Outcome{{Object: workflows.ObjectRef{Type: workflows.ObjectTimeCard, ID: 2}, Succeeded: true}}, nil).Once()
 	s.env.ExecuteWorkflow(workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: 1, Pending: []int64{1, 2}})
 	s.NoError(s.env.GetWorkflowError())
 	s.Require().Len(s.recorded, 1)
@@ -282,16 +264,16 @@ func (s *WorkflowSuite) TestIdleSyncEndsAfterWaitingForMoreSelections() {
 }
 
 func (s *WorkflowSuite) TestInvoiceSyncEnsuresCustomerAndServicesThenPushesOnce() {
-	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, workflows.CheckPlanInput{AccountID: 1}).Return(workflows.ConnectionInfo{RealmID: "r"}, nil).Once()
-	s.env.OnActivity(workflows.ActLoadInvoice, mock.Anything, mock.Anything).Return(workflows.InvoiceRef{InvoiceID: 5, CustomerID: 2, ServiceIDs: []int64{3, 4}, Number: "1001"}, nil)
-	s.env.OnActivity(workflows.ActEnsureCustomer, mock.Anything, workflows.EnsureInput{AccountID: 1, RealmID: "r", ObjectID: 2}).Return(workflows.EnsureResult{QBOID: "8"}, nil).Once()
-	s.env.OnActivity(workflows.ActEnsureService, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "9"}, nil).Twice()
-	s.env.OnActivity(workflows.ActPrepareInvoice, mock.Anything, mock.Anything).Return(workflows.InvoiceOp{InvoiceID: 5, Version: 3, Op: workflows.OpCreate}, nil)
+	s.env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, workflows.CheckPlanInput{AccountID: 1}).Return(workflows.ConnectionInfo{RealmID: "r"}, nil).Once()
+	s.env.OnActivity(workflows.ActLoadInvoice.Name(), mock.Anything, mock.Anything).Return(workflows.InvoiceRef{InvoiceID: 5, CustomerID: 2, ServiceIDs: []int64{3, 4}, Number: "1001"}, nil)
+	s.env.OnActivity(workflows.ActEnsureCustomer.Name(), mock.Anything, workflows.EnsureInput{AccountID: 1, RealmID: "r", ObjectID: 2}).Return(workflows.EnsureResult{QBOID: "8"}, nil).Once()
+	s.env.OnActivity(workflows.ActEnsureService.Name(), mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "9"}, nil).Twice()
+	s.env.OnActivity(workflows.ActPrepareInvoice.Name(), mock.Anything, mock.Anything).Return(workflows.InvoiceOp{InvoiceID: 5, Version: 3, Op: workflows.OpCreate}, nil)
 	var gotID string
-	s.env.OnActivity(workflows.ActPushInvoice, mock.Anything, mock.Anything).Return(
+	s.env.OnActivity(workflows.ActPushInvoice.Name(), mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in workflows.PushInvoiceInput) (workflows.Outcome, error) {
 			gotID = in.RequestID
-			return workflows.Outcome{Object: workflows.ObjectRef{Type: "invoice", ID: 5}, Succeeded: true}, nil
+			return workflows.Outcome{Object: workflows.ObjectRef{Type: workflows.ObjectInvoice, ID: 5}, Succeeded: true}, nil
 		}).Once()
 	s.env.ExecuteWorkflow(workflows.InvoiceSync, workflows.InvoiceSyncInput{AccountID: 1, InvoiceID: 5})
 	s.NoError(s.env.GetWorkflowError())
@@ -302,19 +284,19 @@ func (s *WorkflowSuite) TestInvoiceSyncEnsuresCustomerAndServicesThenPushesOnce(
 }
 
 func (s *WorkflowSuite) TestVoidedInvoiceSkipsEnsuringAndVoidsInQBO() {
-	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r"}, nil)
-	s.env.OnActivity(workflows.ActLoadInvoice, mock.Anything, mock.Anything).Return(workflows.InvoiceRef{InvoiceID: 5, CustomerID: 2, Void: true}, nil)
-	s.env.OnActivity(workflows.ActPrepareInvoice, mock.Anything, mock.Anything).Return(workflows.InvoiceOp{InvoiceID: 5, Version: 4, Op: workflows.OpVoid, QBOID: "12"}, nil)
-	s.env.OnActivity(workflows.ActPushInvoice, mock.Anything, mock.Anything).Return(workflows.Outcome{Succeeded: true}, nil).Once()
+	s.env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r"}, nil)
+	s.env.OnActivity(workflows.ActLoadInvoice.Name(), mock.Anything, mock.Anything).Return(workflows.InvoiceRef{InvoiceID: 5, CustomerID: 2, Void: true}, nil)
+	s.env.OnActivity(workflows.ActPrepareInvoice.Name(), mock.Anything, mock.Anything).Return(workflows.InvoiceOp{InvoiceID: 5, Version: 4, Op: workflows.OpVoid, QBOID: "12"}, nil)
+	s.env.OnActivity(workflows.ActPushInvoice.Name(), mock.Anything, mock.Anything).Return(workflows.Outcome{Succeeded: true}, nil).Once()
 	s.env.ExecuteWorkflow(workflows.InvoiceSync, workflows.InvoiceSyncInput{AccountID: 1, InvoiceID: 5})
 	s.NoError(s.env.GetWorkflowError())
-	s.env.AssertNotCalled(s.T(), workflows.ActEnsureCustomer, mock.Anything, mock.Anything)
+	s.env.AssertNotCalled(s.T(), workflows.ActEnsureCustomer.Name(), mock.Anything, mock.Anything)
 }
 
 func (s *WorkflowSuite) TestInvoiceSyncInactiveCustomerIsRecordedWithQBOsReason() {
-	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r"}, nil)
-	s.env.OnActivity(workflows.ActLoadInvoice, mock.Anything, mock.Anything).Return(workflows.InvoiceRef{InvoiceID: 5, CustomerID: 2}, nil)
-	s.env.OnActivity(workflows.ActEnsureCustomer, mock.Anything, mock.Anything).Return(workflows.EnsureResult{},
+	s.env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r"}, nil)
+	s.env.OnActivity(workflows.ActLoadInvoice.Name(), mock.Anything, mock.Anything).Return(workflows.InvoiceRef{InvoiceID: 5, CustomerID: 2}, nil)
+	s.env.OnActivity(workflows.ActEnsureCustomer.Name(), mock.Anything, mock.Anything).Return(workflows.EnsureResult{},
 		temporal.NewNonRetryableApplicationError("Customer \"Acme\" was made inactive in QuickBooks", workflows.ErrTypeDeletedInQBO, nil))
 	s.env.ExecuteWorkflow(workflows.InvoiceSync, workflows.InvoiceSyncInput{AccountID: 1, InvoiceID: 5})
 	s.NoError(s.env.GetWorkflowError())
@@ -324,21 +306,21 @@ func (s *WorkflowSuite) TestInvoiceSyncInactiveCustomerIsRecordedWithQBOsReason(
 }
 
 func (s *WorkflowSuite) mockImport() {
-	for _, n := range []string{workflows.ActImportIncomeAccounts, workflows.ActImportCustomers, workflows.ActImportServices, workflows.ActImportTerms} {
+	for _, n := range []string{workflows.ActImportIncomeAccounts.Name(), workflows.ActImportCustomers.Name(), workflows.ActImportServices.Name(), workflows.ActImportTerms.Name()} {
 		s.env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 1}, nil)
 	}
 }
 
 func (s *WorkflowSuite) TestScheduledResyncImportsPushesEditsAndFeedsChangedCardsAndInvoices() {
-	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, workflows.CheckPlanInput{AccountID: 1}).Return(workflows.ConnectionInfo{RealmID: "r"}, nil)
+	s.env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, workflows.CheckPlanInput{AccountID: 1}).Return(workflows.ConnectionInfo{RealmID: "r"}, nil)
 	s.mockImport()
-	s.env.OnActivity(workflows.ActListChanged, mock.Anything, workflows.ConnectionRef{AccountID: 1, RealmID: "r"}).Return(
+	s.env.OnActivity(workflows.ActListChanged.Name(), mock.Anything, workflows.ConnectionRef{AccountID: 1, RealmID: "r"}).Return(
 		workflows.ChangedObjects{Customers: []int64{4}, Services: []int64{5, 6}, TimeCards: []int64{7, 8}, Invoices: []int64{9}}, nil)
-	s.env.OnActivity(workflows.ActEnsureCustomer, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "1"}, nil).Once()
-	s.env.OnActivity(workflows.ActEnsureService, mock.Anything, workflows.EnsureInput{AccountID: 1, RealmID: "r", ObjectID: 5}).Return(workflows.EnsureResult{QBOID: "2"}, nil).Once()
-	s.env.OnActivity(workflows.ActEnsureService, mock.Anything, workflows.EnsureInput{AccountID: 1, RealmID: "r", ObjectID: 6}).Return(
+	s.env.OnActivity(workflows.ActEnsureCustomer.Name(), mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "1"}, nil).Once()
+	s.env.OnActivity(workflows.ActEnsureService.Name(), mock.Anything, workflows.EnsureInput{AccountID: 1, RealmID: "r", ObjectID: 5}).Return(workflows.EnsureResult{QBOID: "2"}, nil).Once()
+	s.env.OnActivity(workflows.ActEnsureService.Name(), mock.Anything, workflows.EnsureInput{AccountID: 1, RealmID: "r", ObjectID: 6}).Return(
 		workflows.EnsureResult{}, appErr(workflows.ErrTypeValidation)).Once()
-	s.env.OnActivity(workflows.ActFeedSyncs, mock.Anything, workflows.FeedInput{AccountID: 1, TimeCards: []int64{7, 8}, Invoices: []int64{9}}).Return(
+	s.env.OnActivity(workflows.ActFeedSyncs.Name(), mock.Anything, workflows.FeedInput{AccountID: 1, TimeCards: []int64{7, 8}, Invoices: []int64{9}}).Return(
 		workflows.FeedResult{WorkflowIDs: []string{"timecard-sync/1", "invoice-sync/1/9"}}, nil).Once()
 	s.env.ExecuteWorkflow(workflows.Resync, workflows.ResyncInput{AccountID: 1, Scope: workflows.ScopeChanged})
 	s.NoError(s.env.GetWorkflowError())
@@ -353,16 +335,16 @@ func (s *WorkflowSuite) TestScheduledResyncImportsPushesEditsAndFeedsChangedCard
 }
 
 func (s *WorkflowSuite) TestCustomersResyncDoesNotTouchCardsOrInvoices() {
-	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r"}, nil)
+	s.env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r"}, nil)
 	s.mockImport()
-	s.env.OnActivity(workflows.ActListChanged, mock.Anything, mock.Anything).Return(workflows.ChangedObjects{TimeCards: []int64{7}}, nil)
+	s.env.OnActivity(workflows.ActListChanged.Name(), mock.Anything, mock.Anything).Return(workflows.ChangedObjects{TimeCards: []int64{7}}, nil)
 	s.env.ExecuteWorkflow(workflows.Resync, workflows.ResyncInput{AccountID: 1, Scope: workflows.ScopeCustomers})
 	s.NoError(s.env.GetWorkflowError())
-	s.env.AssertNotCalled(s.T(), workflows.ActFeedSyncs, mock.Anything, mock.Anything)
+	s.env.AssertNotCalled(s.T(), workflows.ActFeedSyncs.Name(), mock.Anything, mock.Anything)
 }
 
 func (s *WorkflowSuite) TestScheduledResyncOfDisconnectedAccountEndsQuietly() {
-	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{}, appErr(workflows.ErrTypeNotConnected))
+	s.env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{}, appErr(workflows.ErrTypeNotConnected))
 	s.env.ExecuteWorkflow(workflows.Resync, workflows.ResyncInput{AccountID: 1, Scope: workflows.ScopeChanged})
 	s.NoError(s.env.GetWorkflowError())
 	var res workflows.ResyncResult
@@ -371,7 +353,7 @@ func (s *WorkflowSuite) TestScheduledResyncOfDisconnectedAccountEndsQuietly() {
 }
 
 func (s *WorkflowSuite) TestKeepAliveRefreshesAndReportsAGrantThatIsGone() {
-	s.env.OnActivity(workflows.ActRefreshTokens, mock.Anything, workflows.AccountInput{AccountID: 1}).Return("", appErr(workflows.ErrTypeNeedsReconnect)).Once()
+	s.env.OnActivity(workflows.ActRefreshTokens.Name(), mock.Anything, workflows.AccountInput{AccountID: 1}).Return("", appErr(workflows.ErrTypeNeedsReconnect)).Once()
 	s.env.ExecuteWorkflow(workflows.TokenKeepAlive, workflows.AccountInput{AccountID: 1})
 	s.NoError(s.env.GetWorkflowError())
 	var msg string
@@ -381,11 +363,11 @@ func (s *WorkflowSuite) TestKeepAliveRefreshesAndReportsAGrantThatIsGone() {
 
 func (s *WorkflowSuite) TestDisconnectRevokesThenPausesSchedules() {
 	var order []string
-	s.env.OnActivity(workflows.ActDisconnect, mock.Anything, mock.Anything).Return(func(context.Context, workflows.AccountInput) error {
+	s.env.OnActivity(workflows.ActDisconnect.Name(), mock.Anything, mock.Anything).Return(func(context.Context, workflows.AccountInput) error {
 		order = append(order, "revoke")
 		return nil
 	}).Once()
-	s.env.OnActivity(workflows.ActPauseSchedules, mock.Anything, mock.Anything).Return(func(context.Context, workflows.AccountInput) error {
+	s.env.OnActivity(workflows.ActPauseSchedules.Name(), mock.Anything, mock.Anything).Return(func(context.Context, workflows.AccountInput) error {
 		order = append(order, "pause")
 		return nil
 	}).Once()
@@ -405,15 +387,15 @@ func (s *WorkflowSuite) selectionProgress(env *testsuite.TestWorkflowEnvironment
 
 // mockOutcomes wires a sync whose push fails card 2 and finds card 3 up to date.
 func (s *WorkflowSuite) mockOutcomes(env *testsuite.TestWorkflowEnvironment) {
-	env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{AccountID: 1, RealmID: "r", CanSyncTime: true}, nil)
-	env.OnActivity(workflows.ActLoadTimeCards, mock.Anything, mock.Anything).Return(
+	env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{AccountID: 1, RealmID: "r", CanSyncTime: true}, nil)
+	env.OnActivity(workflows.ActLoadTimeCards.Name(), mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) {
 			return simpleRefs(in.CardIDs), nil
 		})
-	for _, n := range []string{workflows.ActEnsureEmployee, workflows.ActEnsureCustomer, workflows.ActEnsureService} {
+	for _, n := range []string{workflows.ActEnsureEmployee.Name(), workflows.ActEnsureCustomer.Name(), workflows.ActEnsureService.Name()} {
 		env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "1"}, nil).Maybe()
 	}
-	env.OnActivity(workflows.ActPrepareTimeActivity, mock.Anything, mock.Anything).Return(
+	env.OnActivity(workflows.ActPrepareTimeActivity.Name(), mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in workflows.PrepareInput) ([]workflows.TimeActivityOp, error) {
 			ops := make([]workflows.TimeActivityOp, len(in.IDs))
 			for i, id := range in.IDs {
@@ -421,11 +403,11 @@ func (s *WorkflowSuite) mockOutcomes(env *testsuite.TestWorkflowEnvironment) {
 			}
 			return ops, nil
 		})
-	env.OnActivity(workflows.ActPushTimeActivities, mock.Anything, mock.Anything).Return(
+	env.OnActivity(workflows.ActPushTimeActivities.Name(), mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in workflows.PushTimeActivitiesInput) ([]workflows.Outcome, error) {
 			out := make([]workflows.Outcome, len(in.Ops))
 			for i, op := range in.Ops {
-				o := workflows.Outcome{Object: workflows.ObjectRef{Type: "time_card", ID: op.CardID}, Succeeded: true}
+				o := workflows.Outcome{Object: workflows.ObjectRef{Type: workflows.ObjectTimeCard, ID: op.CardID}, Succeeded: true}
 				switch op.CardID % 10 {
 				case 2:
 					o = workflows.Outcome{Object: o.Object, ErrorType: workflows.ErrTypeInactiveInQBO, Message: "inactive"}
@@ -481,7 +463,7 @@ func (s *WorkflowSuite) TestContinueAsNewCarriesSelectionsWithoutCountingAgain()
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(workflows.TimeCardSync)
 	registerPlaceholders(env)
-	env.OnActivity(workflows.ActMarkSyncing, mock.Anything, mock.Anything).Return(nil).Maybe()
+	env.OnActivity(workflows.ActMarkSyncing.Name(), mock.Anything, mock.Anything).Return(nil).Maybe()
 	s.mockOutcomes(env)
 	env.ExecuteWorkflow(workflows.TimeCardSync, next)
 	s.NoError(env.GetWorkflowError())
@@ -492,25 +474,25 @@ func (s *WorkflowSuite) TestContinueAsNewCarriesSelectionsWithoutCountingAgain()
 }
 
 func (s *WorkflowSuite) TestCardsCreatedInQBOGetTheirSyncedInvoiceLinked() {
-	s.env.OnActivity(workflows.ActCheckPlan, mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{AccountID: 1, RealmID: "r", CanSyncTime: true}, nil)
-	s.env.OnActivity(workflows.ActLoadTimeCards, mock.Anything, mock.Anything).Return(
+	s.env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{AccountID: 1, RealmID: "r", CanSyncTime: true}, nil)
+	s.env.OnActivity(workflows.ActLoadTimeCards.Name(), mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) {
 			return simpleRefs(in.CardIDs), nil
 		})
-	for _, n := range []string{workflows.ActEnsureEmployee, workflows.ActEnsureCustomer, workflows.ActEnsureService} {
+	for _, n := range []string{workflows.ActEnsureEmployee.Name(), workflows.ActEnsureCustomer.Name(), workflows.ActEnsureService.Name()} {
 		s.env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "1"}, nil).Maybe()
 	}
-	s.env.OnActivity(workflows.ActPrepareTimeActivity, mock.Anything, mock.Anything).Return([]workflows.TimeActivityOp{
+	s.env.OnActivity(workflows.ActPrepareTimeActivity.Name(), mock.Anything, mock.Anything).Return([]workflows.TimeActivityOp{
 		{CardID: 1, Version: 1, Op: workflows.OpCreate, InvoiceID: 9},
 		{CardID: 2, Version: 1, Op: workflows.OpCreate, InvoiceID: 9},
 		{CardID: 3, Version: 2, Op: workflows.OpUpdate, InvoiceID: 8, QBOID: "5"}, // already linked there
 	}, nil)
-	s.env.OnActivity(workflows.ActPushTimeActivities, mock.Anything, mock.Anything).Return([]workflows.Outcome{
-		{Object: workflows.ObjectRef{Type: "time_card", ID: 1}, Succeeded: true},
-		{Object: workflows.ObjectRef{Type: "time_card", ID: 2}, Succeeded: true},
-		{Object: workflows.ObjectRef{Type: "time_card", ID: 3}, Succeeded: true},
+	s.env.OnActivity(workflows.ActPushTimeActivities.Name(), mock.Anything, mock.Anything).Return([]workflows.Outcome{
+		{Object: workflows.ObjectRef{Type: workflows.ObjectTimeCard, ID: 1}, Succeeded: true},
+		{Object: workflows.ObjectRef{Type: workflows.ObjectTimeCard, ID: 2}, Succeeded: true},
+		{Object: workflows.ObjectRef{Type: workflows.ObjectTimeCard, ID: 3}, Succeeded: true},
 	}, nil)
-	s.env.OnActivity(workflows.ActFeedSyncs, mock.Anything, workflows.FeedInput{AccountID: 1, Invoices: []int64{9}}).Return(
+	s.env.OnActivity(workflows.ActFeedSyncs.Name(), mock.Anything, workflows.FeedInput{AccountID: 1, Invoices: []int64{9}}).Return(
 		workflows.FeedResult{WorkflowIDs: []string{"invoice-sync/1/9"}}, nil).Once()
 	s.env.ExecuteWorkflow(workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: 1, Pending: []int64{1, 2, 3}})
 	s.NoError(s.env.GetWorkflowError())

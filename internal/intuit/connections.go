@@ -10,18 +10,11 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 	"golang.org/x/oauth2"
 
 	"hoursync/internal/config"
 	"hoursync/internal/qbo"
-)
-
-// Connection statuses, as stored in qbo_connections.status.
-const (
-	StatusConnected      = "connected"
-	StatusNeedsReconnect = "needs_reconnect"
-	StatusDisconnected   = "disconnected"
+	"hoursync/internal/store"
 )
 
 // UserMessageReconnect is what a person sees when the grant no longer works.
@@ -59,13 +52,15 @@ func (e *ReconnectError) Is(target error) bool { return target == ErrNeedsReconn
 // UserMessage is the message to show the person: "Reconnect QuickBooks".
 func (e *ReconnectError) UserMessage() string { return UserMessageReconnect }
 
-// Connection is an account's QBO connection as shown to people: no secrets.
+// Connection is an account's QBO connection as shown to people and handed to the
+// activities: the stored row (store.Connection) without its secrets, with the plan as
+// the QBO client reads it.
 type Connection struct {
 	AccountID        int64
 	RealmID          string
 	CompanyName      string
 	Plan             qbo.Plan
-	Status           string
+	Status           store.ConnectionStatus
 	StatusMessage    string
 	ConnectedBy      int64 // 0 when the user was deleted
 	ConnectedAt      time.Time
@@ -75,7 +70,7 @@ type Connection struct {
 }
 
 // Connected reports whether syncs can run.
-func (c Connection) Connected() bool { return c.Status == StatusConnected }
+func (c Connection) Connected() bool { return c.Status == store.ConnectionConnected }
 
 // ConnectionsOptions tunes a Connections store.
 type ConnectionsOptions struct {
@@ -86,10 +81,11 @@ type ConnectionsOptions struct {
 	Logger *slog.Logger
 }
 
-// Connections stores each account's QBO connection with its tokens encrypted, and
-// hands out token sources that refresh them once per connection across processes.
+// Connections keeps each account's QBO connection with its tokens encrypted (the rows
+// are internal/store's), and hands out token sources that refresh them once per
+// connection across processes.
 type Connections struct {
-	db           *sqlx.DB
+	store        *store.Store
 	oauth        *OAuth
 	sealer       *sealer
 	refreshAhead time.Duration
@@ -105,7 +101,7 @@ func NewConnections(db *sqlx.DB, oauth *OAuth, keys []config.TokenKey, opts Conn
 	if err != nil {
 		return nil, err
 	}
-	c := &Connections{db: db, oauth: oauth, sealer: s, refreshAhead: opts.RefreshAhead, log: opts.Logger}
+	c := &Connections{store: store.New(db), oauth: oauth, sealer: s, refreshAhead: opts.RefreshAhead, log: opts.Logger}
 	if c.refreshAhead <= 0 {
 		c.refreshAhead = 5 * time.Minute
 	}
@@ -115,30 +111,8 @@ func NewConnections(db *sqlx.DB, oauth *OAuth, keys []config.TokenKey, opts Conn
 	return c, nil
 }
 
-// row is qbo_connections as read for token work.
-type row struct {
-	ID               int64         `db:"id"`
-	AccountID        int64         `db:"account_id"`
-	RealmID          string        `db:"realm_id"`
-	CompanyName      string        `db:"company_name"`
-	Plan             string        `db:"plan"`
-	CanSyncTime      bool          `db:"can_sync_time"`
-	Status           string        `db:"status"`
-	StatusMessage    string        `db:"status_message"`
-	KeyID            string        `db:"key_id"`
-	AccessEnc        []byte        `db:"access_token_enc"`
-	RefreshEnc       []byte        `db:"refresh_token_enc"`
-	AccessExpiresAt  sql.NullTime  `db:"access_expires_at"`
-	RefreshExpiresAt sql.NullTime  `db:"refresh_expires_at"`
-	LastRefreshedAt  sql.NullTime  `db:"last_refreshed_at"`
-	ConnectedBy      sql.NullInt64 `db:"connected_by"`
-	ConnectedAt      time.Time     `db:"connected_at"`
-}
-
-const rowColumns = `id, account_id, realm_id, company_name, plan, can_sync_time, status, status_message, key_id,
-	access_token_enc, refresh_token_enc, access_expires_at, refresh_expires_at, last_refreshed_at, connected_by, connected_at`
-
-func (r row) connection() Connection {
+// connectionOf is what of the stored row a Connection shows.
+func connectionOf(r store.Connection) Connection {
 	return Connection{
 		AccountID: r.AccountID, RealmID: r.RealmID, CompanyName: r.CompanyName,
 		Plan:   qbo.Plan{Name: r.Plan, TimeTracking: r.CanSyncTime},
@@ -147,36 +121,33 @@ func (r row) connection() Connection {
 	}
 }
 
+// aad binds a ciphertext to its account and column, so a sealed token copied to
+// another row or column does not open.
 func aad(accountID int64, column string) []byte {
 	return []byte("qbo_connections/" + strconv.FormatInt(accountID, 10) + "/" + column)
 }
 
-// sealed is a token pair encrypted for one account's row.
-type sealed struct {
-	keyID                string
-	access, refresh      []byte
-	accessExp, refreshAt sql.NullTime
-}
-
-func (c *Connections) seal(accountID int64, tok *oauth2.Token, now time.Time) (sealed, error) {
+// seal encrypts a token pair for one account's row. RefreshExpiresAt stays NULL when
+// Intuit did not say when the refresh token expires.
+func (c *Connections) seal(accountID int64, tok *oauth2.Token, now time.Time) (store.SealedTokens, error) {
 	if tok == nil || tok.AccessToken == "" || tok.RefreshToken == "" {
-		return sealed{}, errors.New("intuit: token without access or refresh token")
+		return store.SealedTokens{}, errors.New("intuit: token without access or refresh token")
 	}
-	var s sealed
+	var s store.SealedTokens
 	var err error
-	if s.access, s.keyID, err = c.sealer.seal([]byte(tok.AccessToken), aad(accountID, "access")); err != nil {
-		return sealed{}, err
+	if s.Access, s.KeyID, err = c.sealer.seal([]byte(tok.AccessToken), aad(accountID, "access")); err != nil {
+		return store.SealedTokens{}, err
 	}
-	if s.refresh, _, err = c.sealer.seal([]byte(tok.RefreshToken), aad(accountID, "refresh")); err != nil {
-		return sealed{}, err
+	if s.Refresh, _, err = c.sealer.seal([]byte(tok.RefreshToken), aad(accountID, "refresh")); err != nil {
+		return store.SealedTokens{}, err
 	}
 	exp := tok.Expiry
 	if exp.IsZero() {
 		exp = now.Add(time.Hour)
 	}
-	s.accessExp = sql.NullTime{Time: exp, Valid: true}
+	s.AccessExpiresAt = sql.NullTime{Time: exp, Valid: true}
 	if secs := extraSeconds(tok, "x_refresh_token_expires_in"); secs > 0 {
-		s.refreshAt = sql.NullTime{Time: now.Add(time.Duration(secs) * time.Second), Valid: true}
+		s.RefreshExpiresAt = sql.NullTime{Time: now.Add(time.Duration(secs) * time.Second), Valid: true}
 	}
 	return s, nil
 }
@@ -195,15 +166,15 @@ func extraSeconds(tok *oauth2.Token, key string) int64 {
 }
 
 // open decrypts r's tokens.
-func (c *Connections) open(r row) (*oauth2.Token, error) {
-	if r.AccessEnc == nil || r.RefreshEnc == nil {
+func (c *Connections) open(r store.Connection) (*oauth2.Token, error) {
+	if r.Access == nil || r.Refresh == nil {
 		return nil, errors.New("intuit: connection holds no tokens")
 	}
-	access, err := c.sealer.open(r.KeyID, r.AccessEnc, aad(r.AccountID, "access"))
+	access, err := c.sealer.open(r.KeyID, r.Access, aad(r.AccountID, "access"))
 	if err != nil {
 		return nil, err
 	}
-	refresh, err := c.sealer.open(r.KeyID, r.RefreshEnc, aad(r.AccountID, "refresh"))
+	refresh, err := c.sealer.open(r.KeyID, r.Refresh, aad(r.AccountID, "refresh"))
 	if err != nil {
 		return nil, err
 	}
@@ -224,47 +195,21 @@ func (c *Connections) Connect(ctx context.Context, accountID, userID int64, real
 	if err != nil {
 		return fmt.Errorf("intuit: connect: %w", err)
 	}
-	err = c.inTx(ctx, func(tx *sqlx.Tx) error {
-		var cur row
-		err := tx.GetContext(ctx, &cur, `SELECT `+rowColumns+` FROM qbo_connections WHERE account_id = $1 FOR UPDATE`, accountID)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
-			return err
-		case cur.Status != StatusDisconnected && cur.RealmID != realmID:
+	err = c.store.LockConnection(ctx, accountID, func(tx *store.ConnectionTx, cur store.Connection, found bool) error {
+		if found && cur.Status != store.ConnectionDisconnected && cur.RealmID != realmID {
 			return ErrAlreadyConnected
 		}
-		var other int64
-		err = tx.GetContext(ctx, &other, `SELECT account_id FROM qbo_connections
-			WHERE realm_id = $1 AND status <> 'disconnected' AND account_id <> $2 LIMIT 1`, realmID, accountID)
+		_, err := tx.RealmOwner(ctx, realmID)
 		if err == nil {
 			return ErrRealmTaken
 		}
-		if !errors.Is(err, sql.ErrNoRows) {
+		if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		var by sql.NullInt64
-		if userID > 0 {
-			by = sql.NullInt64{Int64: userID, Valid: true}
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO qbo_connections
-			(account_id, realm_id, company_name, plan, can_sync_time, status, status_message, key_id,
-			 access_token_enc, refresh_token_enc, access_expires_at, refresh_expires_at, last_refreshed_at,
-			 connected_by, connected_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, 'connected', '', $6, $7, $8, $9, $10, now(), $11, now(), now())
-			ON CONFLICT (account_id) DO UPDATE SET
-			 realm_id = EXCLUDED.realm_id, company_name = EXCLUDED.company_name, plan = EXCLUDED.plan,
-			 can_sync_time = EXCLUDED.can_sync_time, status = 'connected', status_message = '',
-			 key_id = EXCLUDED.key_id, access_token_enc = EXCLUDED.access_token_enc,
-			 refresh_token_enc = EXCLUDED.refresh_token_enc, access_expires_at = EXCLUDED.access_expires_at,
-			 refresh_expires_at = EXCLUDED.refresh_expires_at, last_refreshed_at = now(),
-			 connected_by = EXCLUDED.connected_by, connected_at = now(), updated_at = now()`,
-			accountID, realmID, companyName, plan.Name, plan.CanSyncTime(), s.keyID, s.access, s.refresh,
-			s.accessExp, s.refreshAt, by)
-		return err
+		return tx.Connect(ctx, store.ConnectionInput{RealmID: realmID, CompanyName: companyName,
+			Plan: plan.Name, CanSyncTime: plan.CanSyncTime(), ConnectedBy: userID, Tokens: s})
 	})
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+	if errors.Is(err, store.ErrDuplicate) {
 		// Two accounts connected the same company at the same moment: the unique index
 		// on live realms let one through.
 		return ErrRealmTaken
@@ -282,27 +227,25 @@ func (c *Connections) Connect(ctx context.Context, accountID, userID int64, real
 // Get returns the account's connection without secrets; ErrNotConnected when it has
 // none (a disconnected connection is returned with its status).
 func (c *Connections) Get(ctx context.Context, accountID int64) (Connection, error) {
-	var r row
-	err := c.db.GetContext(ctx, &r, `SELECT `+rowColumns+` FROM qbo_connections WHERE account_id = $1`, accountID)
-	if errors.Is(err, sql.ErrNoRows) {
+	r, err := c.store.GetConnection(ctx, accountID)
+	if errors.Is(err, store.ErrNotFound) {
 		return Connection{}, ErrNotConnected
 	}
 	if err != nil {
-		return Connection{}, fmt.Errorf("intuit: get connection of account %d: %w", accountID, err)
+		return Connection{}, fmt.Errorf("intuit: %w", err)
 	}
-	return r.connection(), nil
+	return connectionOf(r), nil
 }
 
 // UpdatePlan caches the company's plan on the connection (after connect, or after
 // QBO answered ErrPlanLacksFeature).
 func (c *Connections) UpdatePlan(ctx context.Context, accountID int64, plan qbo.Plan) error {
-	res, err := c.db.ExecContext(ctx, `UPDATE qbo_connections SET plan = $2, can_sync_time = $3, updated_at = now()
-		WHERE account_id = $1 AND status <> 'disconnected'`, accountID, plan.Name, plan.CanSyncTime())
-	if err != nil {
-		return fmt.Errorf("intuit: update plan of account %d: %w", accountID, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	err := c.store.UpdateConnectionPlan(ctx, accountID, plan.Name, plan.CanSyncTime())
+	if errors.Is(err, store.ErrNotFound) {
 		return ErrNotConnected
+	}
+	if err != nil {
+		return fmt.Errorf("intuit: %w", err)
 	}
 	return nil
 }
@@ -313,14 +256,12 @@ func (c *Connections) MarkNeedsReconnect(ctx context.Context, accountID int64, r
 	if reason == "" {
 		reason = UserMessageReconnect
 	}
-	res, err := c.db.ExecContext(ctx, `UPDATE qbo_connections SET status = 'needs_reconnect', status_message = $2,
-		access_token_enc = NULL, refresh_token_enc = NULL, updated_at = now()
-		WHERE account_id = $1 AND status <> 'disconnected'`, accountID, reason)
-	if err != nil {
-		return fmt.Errorf("intuit: mark account %d needs reconnect: %w", accountID, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	err := c.store.MarkConnectionNeedsReconnect(ctx, accountID, reason)
+	if errors.Is(err, store.ErrNotFound) {
 		return ErrNotConnected
+	}
+	if err != nil {
+		return fmt.Errorf("intuit: %w", err)
 	}
 	c.log.WarnContext(ctx, "qbo connection needs reconnect", "account_id", accountID, "reason", reason)
 	return nil
@@ -330,19 +271,16 @@ func (c *Connections) MarkNeedsReconnect(ctx context.Context, accountID int64, r
 // disconnected (links to QBO objects stay, per realm). If Intuit cannot be reached
 // nothing changes and the error says so; a grant Intuit already forgot is fine.
 func (c *Connections) Disconnect(ctx context.Context, accountID int64) error {
-	err := c.inTx(ctx, func(tx *sqlx.Tx) error {
-		var r row
-		err := tx.GetContext(ctx, &r, `SELECT `+rowColumns+` FROM qbo_connections WHERE account_id = $1 FOR UPDATE`, accountID)
-		if errors.Is(err, sql.ErrNoRows) {
+	// The row stays locked while Intuit is asked to revoke, so no refresh can rotate
+	// the token being revoked.
+	err := c.store.LockConnection(ctx, accountID, func(tx *store.ConnectionTx, r store.Connection, found bool) error {
+		if !found {
 			return ErrNotConnected
 		}
-		if err != nil {
-			return err
-		}
-		if r.Status == StatusDisconnected {
+		if r.Status == store.ConnectionDisconnected {
 			return nil
 		}
-		if r.RefreshEnc != nil {
+		if r.Refresh != nil {
 			tok, err := c.open(r)
 			if err != nil {
 				return err
@@ -352,10 +290,7 @@ func (c *Connections) Disconnect(ctx context.Context, accountID int64) error {
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE qbo_connections SET status = 'disconnected', status_message = '',
-			key_id = '', access_token_enc = NULL, refresh_token_enc = NULL, access_expires_at = NULL,
-			refresh_expires_at = NULL, updated_at = now() WHERE id = $1`, r.ID)
-		return err
+		return tx.MarkDisconnected(ctx)
 	})
 	if err != nil {
 		if errors.Is(err, ErrNotConnected) {
@@ -365,16 +300,4 @@ func (c *Connections) Disconnect(ctx context.Context, accountID int64) error {
 	}
 	c.log.InfoContext(ctx, "qbo disconnected", "account_id", accountID)
 	return nil
-}
-
-func (c *Connections) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := c.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }

@@ -18,6 +18,7 @@ import (
 	"hoursync/internal/intuit"
 	"hoursync/internal/qbo"
 	"hoursync/internal/qboemu"
+	"hoursync/internal/store"
 	"hoursync/internal/testutil"
 )
 
@@ -130,7 +131,7 @@ func TestConnectStoresTokensEncryptedAndGetShowsNoSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if conn.Status != intuit.StatusConnected || conn.RealmID != realm9130 || conn.CompanyName != "Acme" || !conn.Plan.CanSyncTime() {
+	if conn.Status != store.ConnectionConnected || conn.RealmID != realm9130 || conn.CompanyName != "Acme" || !conn.Plan.CanSyncTime() {
 		t.Fatalf("connection %+v", conn)
 	}
 	got, err := s.Conns.TokenSource(ctx(t), acct).Token()
@@ -346,7 +347,7 @@ func TestLostGrantMarksNeedsReconnect(t *testing.T) {
 				}
 			}
 			conn, _ := s.Conns.Get(ctx(t), acct)
-			if conn.Status != intuit.StatusNeedsReconnect || conn.StatusMessage != "Reconnect QuickBooks" {
+			if conn.Status != store.ConnectionNeedsReconnect || conn.StatusMessage != "Reconnect QuickBooks" {
 				t.Fatalf("connection %+v", conn)
 			}
 			var kept int
@@ -369,7 +370,7 @@ func TestLostGrantMarksNeedsReconnect(t *testing.T) {
 			if err := s.Conns.Connect(ctx(t), acct, 0, realm, "Back", essentials, e.grant(realm)); err != nil {
 				t.Fatal(err)
 			}
-			if conn, _ := s.Conns.Get(ctx(t), acct); conn.Status != intuit.StatusConnected || conn.StatusMessage != "" {
+			if conn, _ := s.Conns.Get(ctx(t), acct); conn.Status != store.ConnectionConnected || conn.StatusMessage != "" {
 				t.Fatalf("after reconnect: %+v", conn)
 			}
 			if _, err := s.Conns.TokenSource(ctx(t), acct).Token(); err != nil {
@@ -402,7 +403,7 @@ func TestBadClientCredentialsLeaveConnectionUntouched(t *testing.T) {
 		t.Fatalf("secret leaked: %v", err)
 	}
 	conn, _ := good.Conns.Get(ctx(t), acct)
-	if conn.Status != intuit.StatusConnected {
+	if conn.Status != store.ConnectionConnected {
 		t.Fatalf("status %s after an operator error", conn.Status)
 	}
 	// The stored grant still works with the right credentials.
@@ -433,7 +434,7 @@ func TestDisconnectRevokesAndForgetsTokens(t *testing.T) {
 	var n int
 	_ = s.DB.GetContext(ctx(t), &n, `SELECT count(*) FROM qbo_connections WHERE account_id = $1 AND (access_token_enc IS NOT NULL OR refresh_token_enc IS NOT NULL)`, acct)
 	conn, _ := s.Conns.Get(ctx(t), acct)
-	if n != 0 || conn.Status != intuit.StatusDisconnected {
+	if n != 0 || conn.Status != store.ConnectionDisconnected {
 		t.Fatalf("tokens kept (%d) or status %s", n, conn.Status)
 	}
 	if _, err := s.Conns.TokenSource(ctx(t), acct).Token(); !errors.Is(err, intuit.ErrNotConnected) {

@@ -6,12 +6,13 @@
 // with go-oidc. Every endpoint comes from config.IntuitConfig; Discover fills it from
 // Intuit's discovery document.
 //
-// Connections stores one connection per account in qbo_connections with both tokens
-// encrypted by AES-256-GCM (key id beside the ciphertext, so keys rotate) and hands
-// out TokenSources. A refresh happens ahead of expiry or after a 401, and only one per
-// connection at a time across every process: the row is locked with SELECT … FOR
-// UPDATE, re-read, refreshed only if still needed, and Intuit's rotated refresh token
-// is committed in the same transaction. invalid_grant sets the connection to
+// Connections keeps one connection per account (a qbo_connections row, read and
+// written only through internal/store) with both tokens encrypted here by AES-256-GCM
+// (key id beside the ciphertext, so keys rotate; the store sees only ciphertext) and
+// hands out TokenSources. A refresh happens ahead of expiry or after a 401, and only
+// one per connection at a time across every process: inside store.LockConnection the
+// row is locked with SELECT … FOR UPDATE, re-read, refreshed only if still needed, and
+// Intuit's rotated refresh token is committed in the same transaction. invalid_grant sets the connection to
 // needs_reconnect and returns a *ReconnectError ("Reconnect QuickBooks"), which must
 // not be retried. Tokens never appear in logs or errors: Intuit's error bodies are
 // reduced to their error code.

@@ -10,6 +10,7 @@ import (
 	"hoursync/internal/intuit"
 	"hoursync/internal/qbo"
 	"hoursync/internal/qboemu"
+	"hoursync/internal/store"
 )
 
 // TestWrongRealmMarksNeedsReconnect: a grant stored for a company it does not cover
@@ -32,7 +33,7 @@ func TestWrongRealmMarksNeedsReconnect(t *testing.T) {
 		t.Fatalf("want ErrForbidden, got %v", err)
 	}
 	got, _ := s.Conns.Get(ctx(t), acct)
-	if got.Status != intuit.StatusNeedsReconnect || got.StatusMessage != intuit.UserMessageReconnect {
+	if got.Status != store.ConnectionNeedsReconnect || got.StatusMessage != intuit.UserMessageReconnect {
 		t.Fatalf("connection after 403: %+v", got)
 	}
 	// The right company works through the same store.
@@ -101,7 +102,7 @@ func TestQBO401RefreshesOnceAcrossTwoPools(t *testing.T) {
 		t.Fatalf("replaced refresh token presented %d times; invalid_grant %v", c.ReplacedRefreshUses, c.InvalidGrant)
 	}
 	conn, _ := p1.Conns.Get(ctx(t), acct)
-	if conn.Status != intuit.StatusConnected {
+	if conn.Status != store.ConnectionConnected {
 		t.Fatalf("status %s", conn.Status)
 	}
 }
@@ -127,7 +128,7 @@ func TestRevokedGrantFailsQBOCallWithReconnect(t *testing.T) {
 	if !errors.Is(err, intuit.ErrNeedsReconnect) || !errors.As(err, &re) || re.UserMessage() != "Reconnect QuickBooks" {
 		t.Fatalf("want ReconnectError, got %v", err)
 	}
-	if conn, _ := s.Conns.Get(ctx(t), acct); conn.Status != intuit.StatusNeedsReconnect {
+	if conn, _ := s.Conns.Get(ctx(t), acct); conn.Status != store.ConnectionNeedsReconnect {
 		t.Fatalf("status %s", conn.Status)
 	}
 }

@@ -2,16 +2,15 @@ package intuit
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"golang.org/x/oauth2"
 
 	"hoursync/internal/qbo"
+	"hoursync/internal/store"
 )
 
 // TokenSource hands out the account's access token, refreshing it ahead of expiry and
@@ -46,12 +45,11 @@ func (s *TokenSource) Token() (*oauth2.Token, error) {
 		return s.tok, nil
 	}
 	// Read without a lock first: almost always the stored token is still good.
-	var r row
-	err := s.c.db.GetContext(s.ctx, &r, `SELECT `+rowColumns+` FROM qbo_connections WHERE account_id = $1`, s.accountID)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	r, err := s.c.store.GetConnection(s.ctx, s.accountID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("intuit: token of account %d: %w", s.accountID, err)
 	}
-	if err == nil && r.Status == StatusConnected && r.AccessEnc != nil && s.c.fresh(r.AccessExpiresAt.Time) {
+	if err == nil && r.Status == store.ConnectionConnected && r.Access != nil && s.c.fresh(r.AccessExpiresAt.Time) {
 		tok, err := s.c.open(r)
 		if err != nil {
 			return nil, err
@@ -88,12 +86,11 @@ func (s *TokenSource) ReportAuthFailure(ctx context.Context, rejected *oauth2.To
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.tok = nil
-	err := s.c.inTx(ctx, func(tx *sqlx.Tx) error {
-		var r row
-		if err := tx.GetContext(ctx, &r, `SELECT `+rowColumns+` FROM qbo_connections WHERE account_id = $1 FOR UPDATE`, s.accountID); err != nil {
-			return err
+	err := s.c.store.LockConnection(ctx, s.accountID, func(tx *store.ConnectionTx, r store.Connection, found bool) error {
+		if !found {
+			return ErrNotConnected
 		}
-		if r.Status != StatusConnected {
+		if r.Status != store.ConnectionConnected {
 			return nil
 		}
 		cur, err := s.c.open(r)
@@ -103,13 +100,12 @@ func (s *TokenSource) ReportAuthFailure(ctx context.Context, rejected *oauth2.To
 		if rejected == nil || cur.AccessToken != rejected.AccessToken {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE qbo_connections SET status = 'needs_reconnect', status_message = $2,
-			access_token_enc = NULL, refresh_token_enc = NULL, updated_at = now() WHERE id = $1`, r.ID, UserMessageReconnect)
-		if err == nil {
-			s.c.log.WarnContext(ctx, "qbo refused the grant; connection needs reconnect", "account_id", s.accountID,
-				"code", f.Code(), "status", f.StatusCode, "intuit_tid", f.IntuitTID)
+		if err := tx.MarkNeedsReconnect(ctx, UserMessageReconnect); err != nil {
+			return err
 		}
-		return err
+		s.c.log.WarnContext(ctx, "qbo refused the grant; connection needs reconnect", "account_id", s.accountID,
+			"code", f.Code(), "status", f.StatusCode, "intuit_tid", f.IntuitTID)
+		return nil
 	})
 	if err != nil {
 		s.c.log.ErrorContext(ctx, "could not mark connection needs reconnect", "account_id", s.accountID, "error", err)
@@ -133,7 +129,7 @@ func (c *Connections) fresh(exp time.Time) bool {
 }
 
 // refresh is the one place tokens are refreshed. It locks the connection row
-// (SELECT … FOR UPDATE), so one caller across every process refreshes while the
+// (store.LockConnection: SELECT … FOR UPDATE), so one caller across every process refreshes while the
 // others wait; each re-reads the row once it holds the lock and refreshes only if
 // the token there still needs it (expiring, or the very token QBO rejected). Intuit
 // rotates refresh tokens and the replaced one stops working: the new pair is
@@ -149,72 +145,80 @@ func (c *Connections) refresh(ctx context.Context, accountID int64, rejected *oa
 	// on a context of its own, bounded by its own timeout.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 	defer cancel()
-	tx, err := c.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("intuit: refresh account %d: begin: %w", accountID, err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	var r row
-	err = tx.GetContext(ctx, &r, `SELECT `+rowColumns+` FROM qbo_connections WHERE account_id = $1 FOR UPDATE`, accountID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotConnected
-	}
-	if err != nil {
-		return nil, fmt.Errorf("intuit: refresh account %d: lock: %w", accountID, err)
-	}
-	switch r.Status {
-	case StatusDisconnected:
-		return nil, ErrNotConnected
-	case StatusNeedsReconnect:
-		return nil, &ReconnectError{AccountID: accountID, Reason: r.StatusMessage}
-	}
-	cur, err := c.open(r)
-	if err != nil {
+	var (
+		out     *oauth2.Token
+		lost    *ReconnectError // invalid_grant: needs_reconnect is recorded (and committed) first
+		rotated bool            // Intuit rotated the tokens and the new pair is written
+	)
+	err := c.store.LockConnection(ctx, accountID, func(tx *store.ConnectionTx, r store.Connection, found bool) error {
+		if !found {
+			return ErrNotConnected
+		}
+		switch r.Status {
+		case store.ConnectionDisconnected:
+			return ErrNotConnected
+		case store.ConnectionNeedsReconnect:
+			return &ReconnectError{AccountID: accountID, Reason: r.StatusMessage}
+		}
+		cur, err := c.open(r)
+		if err != nil {
+			return err
+		}
+		if !force && c.fresh(cur.Expiry) && (rejected == nil || rejected.AccessToken != cur.AccessToken) {
+			out = cur
+			return nil
+		}
+		tok, err := c.oauth.Refresh(ctx, cur.RefreshToken)
+		if errors.Is(err, ErrInvalidGrant) {
+			if uerr := tx.MarkNeedsReconnect(ctx, UserMessageReconnect); uerr != nil {
+				return fmt.Errorf("mark needs reconnect: %w", uerr)
+			}
+			// Returning nil commits the mark: the grant is gone whatever the caller does.
+			lost = &ReconnectError{AccountID: accountID, Reason: err.Error()}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		s, err := c.seal(accountID, tok, time.Now())
+		if err != nil {
+			return err
+		}
+		if !s.RefreshExpiresAt.Valid {
+			s.RefreshExpiresAt = r.RefreshExpiresAt
+		}
+		if err := tx.SaveTokens(ctx, s); err != nil {
+			return fmt.Errorf("save: %w", err)
+		}
+		rotated = true
+		out = &oauth2.Token{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, TokenType: "Bearer", Expiry: s.AccessExpiresAt.Time}
+		return nil
+	})
+	var re *ReconnectError
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrNotConnected), errors.As(err, &re):
 		return nil, err
-	}
-	if !force && c.fresh(cur.Expiry) && (rejected == nil || rejected.AccessToken != cur.AccessToken) {
-		return cur, tx.Commit()
-	}
-	tok, err := c.oauth.Refresh(ctx, cur.RefreshToken)
-	if errors.Is(err, ErrInvalidGrant) {
-		reason := err.Error()
-		if _, uerr := tx.ExecContext(ctx, `UPDATE qbo_connections SET status = 'needs_reconnect', status_message = $2,
-			access_token_enc = NULL, refresh_token_enc = NULL, updated_at = now() WHERE id = $1`,
-			r.ID, UserMessageReconnect); uerr != nil {
-			return nil, fmt.Errorf("intuit: refresh account %d: mark needs reconnect: %w", accountID, uerr)
-		}
-		if cerr := tx.Commit(); cerr != nil {
-			return nil, fmt.Errorf("intuit: refresh account %d: mark needs reconnect: %w", accountID, cerr)
-		}
-		c.log.WarnContext(ctx, "qbo grant lost; connection needs reconnect", "account_id", accountID, "reason", reason)
-		return nil, &ReconnectError{AccountID: accountID, Reason: reason}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("intuit: refresh account %d: %w", accountID, err)
-	}
-	now := time.Now()
-	s, err := c.seal(accountID, tok, now)
-	if err != nil {
-		return nil, fmt.Errorf("intuit: refresh account %d: %w", accountID, err)
-	}
-	refreshAt := s.refreshAt
-	if !refreshAt.Valid {
-		refreshAt = r.RefreshExpiresAt
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE qbo_connections SET key_id = $2, access_token_enc = $3, refresh_token_enc = $4,
-		access_expires_at = $5, refresh_expires_at = $6, last_refreshed_at = now(), updated_at = now() WHERE id = $1`,
-		r.ID, s.keyID, s.access, s.refresh, s.accessExp, refreshAt); err != nil {
-		return nil, fmt.Errorf("intuit: refresh account %d: save: %w", accountID, err)
-	}
-	if err := tx.Commit(); err != nil {
-		// Intuit has rotated the refresh token but the new one is not stored: the next
-		// refresh will get invalid_grant unless Intuit's grace period still accepts
-		// the old one. Nothing else can be done here; say so loudly.
+	case rotated:
+		// fn returned, so the commit failed: Intuit has rotated the refresh token but
+		// the new one is not stored. The next refresh will get invalid_grant unless
+		// Intuit's grace period still accepts the old one. Nothing else can be done
+		// here; say so loudly.
 		c.log.ErrorContext(ctx, "qbo refresh token rotated but not saved", "account_id", accountID)
 		return nil, fmt.Errorf("intuit: refresh account %d: commit: %w", accountID, err)
+	case lost != nil:
+		return nil, fmt.Errorf("intuit: refresh account %d: mark needs reconnect: %w", accountID, err)
+	default:
+		return nil, fmt.Errorf("intuit: refresh account %d: %w", accountID, err)
 	}
-	c.log.InfoContext(ctx, "qbo tokens refreshed", "account_id", accountID, "forced", force, "after_401", rejected != nil)
-	return &oauth2.Token{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, TokenType: "Bearer", Expiry: s.accessExp.Time}, nil
+	if lost != nil {
+		c.log.WarnContext(ctx, "qbo grant lost; connection needs reconnect", "account_id", accountID, "reason", lost.Reason)
+		return nil, lost
+	}
+	if rotated {
+		c.log.InfoContext(ctx, "qbo tokens refreshed", "account_id", accountID, "forced", force, "after_401", rejected != nil)
+	}
+	return out, nil
 }
 
 // Client returns a QBO client for the account's connected company, with opts' other
@@ -225,9 +229,9 @@ func (c *Connections) Client(ctx context.Context, accountID int64, opts qbo.Opti
 		return nil, Connection{}, err
 	}
 	switch conn.Status {
-	case StatusDisconnected:
+	case store.ConnectionDisconnected:
 		return nil, conn, ErrNotConnected
-	case StatusNeedsReconnect:
+	case store.ConnectionNeedsReconnect:
 		return nil, conn, &ReconnectError{AccountID: accountID, Reason: conn.StatusMessage}
 	}
 	opts.RealmID = conn.RealmID

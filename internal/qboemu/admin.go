@@ -50,22 +50,74 @@ func decodeAdmin(r *http.Request, v any) error {
 
 // CompanyView is a company as the admin API lists it.
 type CompanyView struct {
-	RealmID     string    `json:"realmId"`
-	CompanyName string    `json:"companyName"`
-	Plan        string    `json:"plan"`
-	AdminUser   AdminUser `json:"adminUser"`
-	CreatedAt   time.Time `json:"createdAt"`
+	RealmID       string    `json:"realmId"`
+	CompanyName   string    `json:"companyName"`
+	Plan          string    `json:"plan"`
+	Kind          string    `json:"kind"`
+	Country       string    `json:"country"`
+	HomeCurrency  string    `json:"homeCurrency"`
+	MultiCurrency bool      `json:"multiCurrency"`
+	Currencies    []string  `json:"currencies"`
+	AdminUser     AdminUser `json:"adminUser"`
+	CreatedAt     time.Time `json:"createdAt"`
 }
 
 func (c *company) view() CompanyView {
-	return CompanyView{RealmID: c.RealmID, CompanyName: c.Name, Plan: c.Plan, AdminUser: c.Admin, CreatedAt: c.Created}
+	return CompanyView{RealmID: c.RealmID, CompanyName: c.Name, Plan: c.Plan, Kind: c.TaxKind(), Country: c.kind().country,
+		HomeCurrency: c.homeCurrency(), MultiCurrency: c.MultiCurrency, Currencies: c.currencyCodes(),
+		AdminUser: c.Admin, CreatedAt: c.Created}
+}
+
+// currencyCodes lists the active CompanyCurrency codes, sorted.
+func (c *company) currencyCodes() []string {
+	out := []string{}
+	for _, rec := range c.Entities["CompanyCurrency"] {
+		if !rec.Deleted && rec.Data["Active"] == true {
+			out = append(out, str(rec.Data["Code"]))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // errUnknownPlan is returned for a plan the emulator does not know.
 var errUnknownPlan = errors.New("qboemu: unknown plan (want SimpleStart, Essentials, Plus or Advanced)")
 
-// createCompany creates a fresh company and returns its realm id.
+// errUnknownKind is returned for a company kind the emulator does not know.
+var errUnknownKind = errors.New("qboemu: unknown kind (want US, US_AST, US_MANUAL, CA, UK or AU)")
+
+// errNoMultiCurrency is returned when multicurrency is asked of a plan without it.
+var errNoMultiCurrency = errors.New("qboemu: multicurrency is not available with QuickBooks Simple Start")
+
+// companySetup is what a new company is created with.
+type companySetup struct {
+	Name, Plan, Kind string
+	MultiCurrency    bool
+	Currencies       []string // ISO codes added as CompanyCurrency (needs MultiCurrency)
+	Admin            AdminUser
+}
+
+// createCompany creates a fresh US company without sales tax.
 func (e *Emulator) createCompany(name, plan string, admin AdminUser) (string, error) {
+	return e.createCompanyWith(companySetup{Name: name, Plan: plan, Admin: admin})
+}
+
+// checkCurrencies validates the currency codes of a setup.
+func checkCurrencies(codes []string, multi bool) error {
+	for _, code := range codes {
+		if _, ok := currencyNames[strings.ToUpper(strings.TrimSpace(code))]; !ok {
+			return fmt.Errorf("qboemu: unknown currency code %q", code)
+		}
+	}
+	if len(codes) > 0 && !multi {
+		return errors.New("qboemu: currencies need multiCurrency")
+	}
+	return nil
+}
+
+// createCompanyWith creates a fresh company and returns its realm id.
+func (e *Emulator) createCompanyWith(s companySetup) (string, error) {
+	name, plan, admin := s.Name, s.Plan, s.Admin
 	if plan == "" {
 		plan = PlanEssentials
 	}
@@ -73,8 +125,18 @@ func (e *Emulator) createCompany(name, plan string, admin AdminUser) (string, er
 	if !ok {
 		return "", fmt.Errorf("%w: %q", errUnknownPlan, plan)
 	}
+	kind, ok := normalizeKind(s.Kind)
+	if !ok {
+		return "", fmt.Errorf("%w: %q", errUnknownKind, s.Kind)
+	}
+	if s.MultiCurrency && p == PlanSimpleStart {
+		return "", errNoMultiCurrency
+	}
+	if err := checkCurrencies(s.Currencies, s.MultiCurrency); err != nil {
+		return "", err
+	}
 	if strings.TrimSpace(name) == "" {
-		name = "Sandbox Company_US_1"
+		name = kindInfos[kind].sandboxName
 	}
 	if admin.GivenName == "" && admin.FamilyName == "" {
 		admin.GivenName, admin.FamilyName = "Admin", "User"
@@ -92,9 +154,14 @@ func (e *Emulator) createCompany(name, plan string, admin AdminUser) (string, er
 			break
 		}
 	}
-	e.companies[realm] = newCompany(realm, strings.TrimSpace(name), p, admin, e.now())
+	now := e.now()
+	c := newCompanyOf(realm, strings.TrimSpace(name), p, kind, s.MultiCurrency, admin, now)
+	if _, f := c.putCompanyCurrencies(s.Currencies, &txn{c: c, now: now}); f != nil {
+		return "", f
+	}
+	e.companies[realm] = c
 	e.markDirty()
-	e.log.Info("qboemu: company created", "realmId", realm, "name", name, "plan", p)
+	e.log.Info("qboemu: company created", "realmId", realm, "name", name, "plan", p, "kind", kind, "multiCurrency", s.MultiCurrency)
 	return realm, nil
 }
 
@@ -128,14 +195,18 @@ func (e *Emulator) adminOf(realmID string) (AdminUser, bool) {
 
 func (e *Emulator) adminCreateCompany(r *http.Request) *result {
 	var req struct {
-		CompanyName string    `json:"companyName"`
-		Plan        string    `json:"plan"`
-		AdminUser   AdminUser `json:"adminUser"`
+		CompanyName   string    `json:"companyName"`
+		Plan          string    `json:"plan"`
+		Kind          string    `json:"kind"`
+		MultiCurrency bool      `json:"multiCurrency"`
+		Currencies    []string  `json:"currencies"`
+		AdminUser     AdminUser `json:"adminUser"`
 	}
 	if err := decodeAdmin(r, &req); err != nil {
 		return adminError(http.StatusBadRequest, "%v", err)
 	}
-	realm, err := e.createCompany(req.CompanyName, req.Plan, req.AdminUser)
+	realm, err := e.createCompanyWith(companySetup{Name: req.CompanyName, Plan: req.Plan, Kind: req.Kind,
+		MultiCurrency: req.MultiCurrency, Currencies: req.Currencies, Admin: req.AdminUser})
 	if err != nil {
 		return adminError(http.StatusBadRequest, "%v", err)
 	}
@@ -148,8 +219,11 @@ func (e *Emulator) adminListCompanies(*http.Request) *result {
 
 func (e *Emulator) adminPatchCompany(r *http.Request) *result {
 	var req struct {
-		Plan        string `json:"plan"`
-		CompanyName string `json:"companyName"`
+		Plan          string   `json:"plan"`
+		CompanyName   string   `json:"companyName"`
+		Kind          string   `json:"kind"`
+		MultiCurrency *bool    `json:"multiCurrency"`
+		Currencies    []string `json:"currencies"`
 	}
 	if err := decodeAdmin(r, &req); err != nil {
 		return adminError(http.StatusBadRequest, "%v", err)
@@ -170,7 +244,37 @@ func (e *Emulator) adminPatchCompany(r *http.Request) *result {
 	if c == nil {
 		return adminError(http.StatusNotFound, "no company %s", realm)
 	}
+	if req.Kind != "" {
+		if k, ok := normalizeKind(req.Kind); !ok || k != c.TaxKind() {
+			return adminError(http.StatusBadRequest, "qboemu: the kind (%s) is chosen when the company is created and cannot change", c.TaxKind())
+		}
+	}
+	multi := c.MultiCurrency
+	if req.MultiCurrency != nil {
+		if !*req.MultiCurrency && c.MultiCurrency {
+			return adminError(http.StatusBadRequest, "qboemu: multicurrency cannot be turned off once it is on")
+		}
+		multi = *req.MultiCurrency
+	}
+	if multi && (plan == PlanSimpleStart || (plan == "" && c.Plan == PlanSimpleStart)) {
+		return adminError(http.StatusBadRequest, "%v", errNoMultiCurrency)
+	}
+	if err := checkCurrencies(req.Currencies, multi); err != nil {
+		return adminError(http.StatusBadRequest, "%v", err)
+	}
 	var changed []change
+	if multi && !c.MultiCurrency {
+		c.MultiCurrency = true
+		c.refreshPreferences(now)
+		changed = append(changed, change{"Preferences", "1", "Update"})
+	}
+	if len(req.Currencies) > 0 {
+		added, f := c.putCompanyCurrencies(req.Currencies, &txn{c: c, now: now})
+		if f != nil {
+			return adminError(http.StatusBadRequest, "%v", f)
+		}
+		changed = append(changed, added...)
+	}
 	if plan != "" && plan != c.Plan {
 		c.setPlan(plan, now)
 		changed = append(changed, change{"Preferences", "1", "Update"}, change{"CompanyInfo", "1", "Update"})
@@ -319,7 +423,12 @@ func (e *Emulator) Reset(realmID string) error {
 			e.mu.Unlock()
 			return fmt.Errorf("qboemu: reset: no company %s", realmID)
 		}
-		e.companies[realmID] = newCompany(c.RealmID, c.Name, c.Plan, c.Admin, now)
+		fresh := newCompanyOf(c.RealmID, c.Name, c.Plan, c.TaxKind(), c.MultiCurrency, c.Admin, now)
+		if _, f := fresh.putCompanyCurrencies(c.currencyCodes(), &txn{c: fresh, now: now}); f != nil {
+			e.mu.Unlock()
+			return fmt.Errorf("qboemu: reset: %w", f)
+		}
+		e.companies[realmID] = fresh
 	}
 	e.mu.Unlock()
 	e.auth.reset(realmID)

@@ -44,6 +44,6 @@ var appInvoicePage = template.Must(template.New("invoice").Parse(`<!doctype html
 {{range index .Invoice "Line"}}{{if eq (index . "DetailType") "SalesItemLineDetail"}}<tr><td>{{index . "Description"}}</td>
 {{with index . "SalesItemLineDetail"}}<td>{{index . "Qty"}}</td><td>{{index . "UnitPrice"}}</td>{{end}}<td>{{index . "Amount"}}</td></tr>{{end}}{{end}}
 </tbody></table>
-<p><strong>Total {{index .Invoice "TotalAmt"}}</strong> · Balance {{index .Invoice "Balance"}}</p>{{end}}
+<p>{{with index .Invoice "TxnTaxDetail"}}Tax {{index . "TotalTax"}} · {{end}}<strong>Total {{index .Invoice "TotalAmt"}}{{with index .Invoice "CurrencyRef"}} {{index . "value"}}{{end}}</strong> · Balance {{index .Invoice "Balance"}}</p>{{end}}
 <p class="note">QuickBooks Online emulator — the page a QuickBooks user would see for this invoice.</p>
 </main></body></html>`))

@@ -85,6 +85,8 @@ type company struct {
 	RealmID       string                        `json:"realmId"`
 	Name          string                        `json:"companyName"`
 	Plan          string                        `json:"plan"`
+	Kind          string                        `json:"kind,omitempty"` // "" = KindUS (a state saved before kinds)
+	MultiCurrency bool                          `json:"multiCurrency,omitempty"`
 	Admin         AdminUser                     `json:"adminUser"`
 	Created       time.Time                     `json:"created"`
 	Entities      map[string]map[string]*record `json:"entities"`
@@ -105,12 +107,22 @@ func newRealmID() (string, error) {
 	return fmt.Sprintf("9341%012d", n.Int64()), nil
 }
 
-// newCompany builds a company the way QBO hands out a fresh one: company info,
-// preferences, an active "Services" income account, a "Services" item and
-// the admin user as an Employee.
+// newCompany builds a fresh US company without sales tax (KindUS).
 func newCompany(realmID, name, plan string, admin AdminUser, now time.Time) *company {
+	return newCompanyOf(realmID, name, plan, KindUS, false, admin, now)
+}
+
+// newCompanyOf builds a company of a kind the way QBO hands out a fresh one:
+// company info, preferences, an active "Services" income account, a
+// "Services" item, the admin user as an Employee, the default terms and the
+// kind's tax lists. Multicurrency, when on, is on from the start (the
+// currencies are added by the caller).
+func newCompanyOf(realmID, name, plan, kind string, multi bool, admin AdminUser, now time.Time) *company {
+	if kind == KindUS {
+		kind = "" // stored as before kinds existed
+	}
 	c := &company{
-		RealmID: realmID, Name: name, Plan: plan, Admin: admin, Created: now,
+		RealmID: realmID, Name: name, Plan: plan, Kind: kind, MultiCurrency: multi, Admin: admin, Created: now,
 		Entities: map[string]map[string]*record{}, NextID: map[string]int64{},
 		NextDocNumber: 1001, Replays: map[string]replay{},
 	}
@@ -123,13 +135,13 @@ func newCompany(realmID, name, plan string, admin AdminUser, now time.Time) *com
 		"Name": "Services", "AccountType": "Income", "AccountSubType": "ServiceFeeIncome",
 		"Classification": "Revenue", "FullyQualifiedName": "Services", "Active": true,
 		"SubAccount": false, "CurrentBalance": json.Number("0"), "CurrentBalanceWithSubAccounts": json.Number("0"),
-		"CurrencyRef": usd(),
+		"CurrencyRef": c.homeCurrencyRef(),
 	}, now)
 	c.put("Account", map[string]any{
 		"Name": "Sales of Product Income", "AccountType": "Income", "AccountSubType": "SalesOfProductIncome",
 		"Classification": "Revenue", "FullyQualifiedName": "Sales of Product Income", "Active": true,
 		"SubAccount": false, "CurrentBalance": json.Number("0"), "CurrentBalanceWithSubAccounts": json.Number("0"),
-		"CurrencyRef": usd(),
+		"CurrencyRef": c.homeCurrencyRef(),
 	}, now)
 	c.put("Item", map[string]any{
 		"Name": "Services", "FullyQualifiedName": "Services", "Type": "Service", "Active": true, "Taxable": false,
@@ -149,10 +161,9 @@ func newCompany(realmID, name, plan string, admin AdminUser, now time.Time) *com
 	}
 	c.put("Employee", emp, now)
 	c.putDefaultTerms(now)
+	c.putTaxSetup(now)
 	return c
 }
-
-func usd() map[string]any { return map[string]any{"value": "USD", "name": "United States Dollar"} }
 
 // put stores a new object with the next Id and fresh MetaData.
 func (c *company) put(entity string, obj map[string]any, now time.Time) *record {
@@ -203,9 +214,10 @@ func touch(rec *record, now time.Time) {
 }
 
 func (c *company) companyInfo(now time.Time) map[string]any {
-	addr := map[string]any{"Line1": "2600 Marine Way", "City": "Mountain View", "CountrySubDivisionCode": "CA", "PostalCode": "94043", "Country": "US"}
+	ki := c.kind()
+	addr := deepCopy(ki.addr).(map[string]any)
 	info := map[string]any{
-		"CompanyName": c.Name, "LegalName": c.Name, "Country": "US", "SupportedLanguages": "en",
+		"CompanyName": c.Name, "LegalName": c.Name, "Country": ki.country, "SupportedLanguages": "en",
 		"FiscalYearStartMonth": "January", "CompanyStartDate": now.In(pacific).Format("2006-01-02"),
 		"CompanyAddr": addr, "LegalAddr": addr, "CustomerCommunicationAddr": addr,
 	}
@@ -238,14 +250,15 @@ func (c *company) preferences(prev map[string]any) map[string]any {
 		"VendorAndPurchasesPrefs": map[string]any{"BillableExpenseTracking": c.Plan != PlanSimpleStart, "TrackingByCustomer": c.Plan != PlanSimpleStart},
 		"TimeTrackingPrefs": map[string]any{"UseServices": true, "BillCustomers": hasTimeTracking(c.Plan), "ShowBillRateToAll": false,
 			"WorkWeekStartDate": "Monday", "MarkTimeEntriesBillable": hasTimeTracking(c.Plan)},
-		"TaxPrefs":      map[string]any{"UsingSalesTax": false, "PartnerTaxEnabled": false},
-		"CurrencyPrefs": map[string]any{"MultiCurrencyEnabled": false, "HomeCurrency": map[string]any{"value": "USD"}},
+		"TaxPrefs":      map[string]any{"UsingSalesTax": c.kind().usingSalesTax, "PartnerTaxEnabled": c.kind().partnerTax},
+		"CurrencyPrefs": map[string]any{"MultiCurrencyEnabled": c.MultiCurrency, "HomeCurrency": map[string]any{"value": c.homeCurrency()}},
 		"ReportPrefs":   map[string]any{"ReportBasis": "Accrual", "CalcAgingReportFromTxnDate": false},
 	}
 	for k, v := range prev {
 		if _, ok := p[k]; ok || isSystemField(k) {
-			if k == "TimeTrackingPrefs" || k == "OtherPrefs" {
-				continue
+			switch k {
+			case "TimeTrackingPrefs", "OtherPrefs", "TaxPrefs", "CurrencyPrefs":
+				continue // derived from the plan, the kind and the admin API
 			}
 			p[k] = v
 		}
@@ -270,6 +283,12 @@ func (c *company) setPlan(plan string, now time.Time) {
 		rec.Data["NameValue"] = c.companyNameValues()
 		touch(rec, now)
 	}
+	c.refreshPreferences(now)
+}
+
+// refreshPreferences recomputes the derived blocks of Preferences (plan, kind,
+// multicurrency) and bumps its SyncToken.
+func (c *company) refreshPreferences(now time.Time) {
 	if rec := c.Entities["Preferences"]["1"]; rec != nil {
 		fresh := c.preferences(rec.Data)
 		for k, v := range fresh {

@@ -63,6 +63,9 @@ func (tx *txn) create(spec *entitySpec, in map[string]any) (*record, *fault) {
 	if spec.singleton {
 		return nil, faultUnsupportedOperation("Operation Create is not supported for " + spec.name)
 	}
+	if spec.apiReadOnly {
+		return nil, faultUnsupportedOperation("Operation Create is not supported for " + spec.name + " by this emulator; the tax lists are seeded per company kind")
+	}
 	obj := writable(in)
 	if f := spec.prepare(tx, obj, nil); f != nil {
 		return nil, f
@@ -104,6 +107,9 @@ func (tx *txn) target(spec *entitySpec, in map[string]any) (*record, *fault) {
 // update applies a full update (omitted writable fields are cleared) or a
 // sparse one ("sparse": true: only the fields sent change).
 func (tx *txn) update(spec *entitySpec, in map[string]any) (*record, *fault) {
+	if spec.apiReadOnly {
+		return nil, faultUnsupportedOperation("Operation Update is not supported for " + spec.name + " by this emulator; the tax lists are seeded per company kind")
+	}
 	rec, f := tx.target(spec, in)
 	if f != nil {
 		return nil, f
@@ -176,6 +182,20 @@ func (tx *txn) void(spec *entitySpec, in map[string]any) (*record, *fault) {
 	}
 	rec.Data["TotalAmt"] = json.Number("0")
 	rec.Data["Balance"] = json.Number("0")
+	for _, k := range []string{"HomeTotalAmt", "HomeBalance"} {
+		if _, ok := rec.Data[k]; ok {
+			rec.Data[k] = json.Number("0")
+		}
+	}
+	if d, ok := rec.Data["TxnTaxDetail"].(map[string]any); ok {
+		d["TotalTax"] = json.Number("0")
+		taxLines, _ := d["TaxLine"].([]any)
+		for _, l := range taxLines {
+			if m, ok := l.(map[string]any); ok {
+				m["Amount"] = json.Number("0")
+			}
+		}
+	}
 	note := str(rec.Data["PrivateNote"])
 	if note == "" {
 		rec.Data["PrivateNote"] = "Voided"

@@ -302,6 +302,7 @@ func (e *Emulator) load() error {
 			c.Replays = map[string]replay{}
 		}
 		c.putDefaultTerms(c.Created) // a state saved before the emulator had Terms
+		c.putTaxSetup(c.Created)     // or before it had the tax lists (its kind is KindUS)
 		e.companies[id] = c
 	}
 	if len(st.Auth) > 0 {

@@ -2,6 +2,7 @@ package qboemu
 
 import (
 	"encoding/json"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -15,8 +16,11 @@ type entitySpec struct {
 	voidable  bool // ?operation=void
 	singleton bool // CompanyInfo, Preferences: Id "1", no create
 	gated     bool // needs time tracking in the plan
-	prepare   func(tx *txn, obj, old map[string]any) *fault
-	after     func(tx *txn, rec *record)
+	// apiReadOnly entities are read and queried but not written through the
+	// Accounting API (the tax lists, seeded per company kind).
+	apiReadOnly bool
+	prepare     func(tx *txn, obj, old map[string]any) *fault
+	after       func(tx *txn, rec *record)
 }
 
 var specs = []*entitySpec{
@@ -26,6 +30,10 @@ var specs = []*entitySpec{
 	{name: "Item", nameList: true, prepare: prepareItem},
 	{name: "Account", nameList: true, prepare: prepareAccount},
 	{name: "Term", nameList: true, prepare: prepareTerm},
+	{name: "TaxCode", nameList: true, apiReadOnly: true},
+	{name: "TaxRate", nameList: true, apiReadOnly: true},
+	{name: "TaxAgency", nameList: true, apiReadOnly: true},
+	{name: "CompanyCurrency", nameList: true, prepare: prepareCompanyCurrency},
 	{name: "TimeActivity", deletable: true, gated: true, prepare: prepareTimeActivity},
 	{name: "Invoice", deletable: true, voidable: true, prepare: prepareInvoice, after: linkTimeActivities},
 	{name: "CompanyInfo", singleton: true, prepare: prepareCompanyInfo},
@@ -48,6 +56,7 @@ var readOnly = map[string]bool{
 	"Id": true, "SyncToken": true, "MetaData": true, "domain": true, "sparse": true, "status": true,
 	"FullyQualifiedName": true, "Balance": true, "BalanceWithJobs": true, "TotalAmt": true,
 	"CurrentBalance": true, "CurrentBalanceWithSubAccounts": true, "Classification": true, "HomeTotalAmt": true,
+	"HomeBalance": true,
 }
 
 func isSystemField(k string) bool {
@@ -266,8 +275,10 @@ func prepareCustomer(tx *txn, obj, old map[string]any) *fault {
 	defaultTo(obj, "BillWithParent", false)
 	defaultTo(obj, "PreferredDeliveryMethod", "Print")
 	defaultTo(obj, "IsProject", false)
-	defaultTo(obj, "CurrencyRef", usd())
-	return nil
+	if f := tx.partyCurrency(obj, old, "Customer"); f != nil {
+		return f
+	}
+	return tx.customerTaxCode(obj)
 }
 
 func prepareEmployee(tx *txn, obj, _ map[string]any) *fault {
@@ -288,8 +299,7 @@ func prepareVendor(tx *txn, obj, old map[string]any) *fault {
 	obj["Balance"] = json.Number("0")
 	keepFrom(obj, old, "Balance")
 	defaultTo(obj, "Vendor1099", false)
-	defaultTo(obj, "CurrencyRef", usd())
-	return nil
+	return tx.partyCurrency(obj, old, "Vendor")
 }
 
 func prepareItem(tx *txn, obj, _ map[string]any) *fault {
@@ -400,7 +410,13 @@ func prepareAccount(tx *txn, obj, old map[string]any) *fault {
 	keepFrom(obj, old, "CurrentBalance", "CurrentBalanceWithSubAccounts")
 	defaultTo(obj, "Active", true)
 	defaultTo(obj, "SubAccount", false)
-	defaultTo(obj, "CurrencyRef", usd())
+	if code, _ := currencyCode(obj["CurrencyRef"]); code != "" {
+		if f := tx.checkCurrency("CurrencyRef", code); f != nil {
+			return f
+		}
+		obj["CurrencyRef"] = currencyRef(code)
+	}
+	defaultTo(obj, "CurrencyRef", tx.c.homeCurrencyRef())
 	return nil
 }
 
@@ -532,10 +548,15 @@ func activityTime(obj map[string]any, k string) (time.Time, *fault) {
 }
 
 func prepareInvoice(tx *txn, obj, old map[string]any) *fault {
-	if _, f := tx.ref(obj, "CustomerRef", "Customer", true); f != nil {
+	customer, f := tx.ref(obj, "CustomerRef", "Customer", true)
+	if f != nil {
 		return f
 	}
 	term, f := tx.ref(obj, "SalesTermRef", "Term", false)
+	if f != nil {
+		return f
+	}
+	taxCtx, f := tx.invoiceTaxContext(obj)
 	if f != nil {
 		return f
 	}
@@ -544,7 +565,7 @@ func prepareInvoice(tx *txn, obj, old map[string]any) *fault {
 		return faultInvalidValue("Line", "expected an array")
 	}
 	var lines []any
-	var total int64
+	var sales []*salesLine
 	n := 0
 	for _, l := range raw {
 		line, ok := l.(map[string]any)
@@ -556,19 +577,31 @@ func prepareInvoice(tx *txn, obj, old map[string]any) *fault {
 		case "SubTotalLineDetail":
 			continue // the server computes it
 		case "SalesItemLineDetail":
-			if line["Amount"] == nil {
-				return faultRequired("Line.Amount")
-			}
-			amount, ok := decimal(line["Amount"])
-			if !ok {
-				return faultInvalidValue("Line.Amount", "expected a decimal number")
-			}
 			det, _ := line["SalesItemLineDetail"].(map[string]any)
 			if det == nil {
 				det = map[string]any{}
 				line["SalesItemLineDetail"] = det
 			}
-			if _, f := tx.ref(det, "ItemRef", "Item", false); f != nil {
+			sl := &salesLine{line: line, det: det, hasAmount: line["Amount"] != nil}
+			// With TaxInclusive, TaxInclusiveAmt (the gross) may stand in for Amount,
+			// which is then the net QBO derives from it (tax.go).
+			if taxCtx.inclusive && det["TaxInclusiveAmt"] != nil {
+				gross, ok := decimal(det["TaxInclusiveAmt"])
+				if !ok {
+					return faultInvalidValue("Line.SalesItemLineDetail.TaxInclusiveAmt", "expected a decimal number")
+				}
+				sl.gross, sl.hasGross = cents(gross), true
+			}
+			if !sl.hasAmount && !sl.hasGross {
+				return faultRequired("Line.Amount")
+			}
+			amount := new(big.Rat)
+			if sl.hasAmount {
+				if amount, ok = decimal(line["Amount"]); !ok {
+					return faultInvalidValue("Line.Amount", "expected a decimal number")
+				}
+			}
+			if sl.item, f = tx.ref(det, "ItemRef", "Item", false); f != nil {
 				return f
 			}
 			if f := checkDate(det, "ServiceDate"); f != nil {
@@ -593,13 +626,14 @@ func prepareInvoice(tx *txn, obj, old map[string]any) *fault {
 					det["UnitPrice"] = placesNumber(price, linePlaces)
 				}
 			}
-			if qok && pok && cents(product(qty, price)) != cents(amount) {
+			if sl.hasAmount && qok && pok && cents(product(qty, price)) != cents(amount) {
 				return faultAmount(scalarString(line["Amount"]))
 			}
-			if _, changed = roundPlaces(amount, 2); changed {
+			if _, changed = roundPlaces(amount, 2); changed && sl.hasAmount {
 				line["Amount"] = centsNumber(cents(amount))
 			}
-			total += cents(amount)
+			sl.net = cents(amount)
+			sales = append(sales, sl)
 		case "DescriptionOnly", "DescriptionLineDetail":
 			if f := checkDecimal(line, "Amount"); f != nil {
 				return f
@@ -623,10 +657,22 @@ func prepareInvoice(tx *txn, obj, old map[string]any) *fault {
 	if f := tx.checkLinks(obj["LinkedTxn"]); f != nil {
 		return f
 	}
-	lines = append(lines, map[string]any{"Amount": centsNumber(total), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": map[string]any{}})
+	tax, f := tx.applyInvoiceTax(taxCtx, obj, old, customer, sales)
+	if f != nil {
+		return f
+	}
+	var subtotal int64
+	for _, sl := range sales {
+		subtotal += sl.net
+	}
+	total := subtotal + tax
+	lines = append(lines, map[string]any{"Amount": centsNumber(subtotal), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": map[string]any{}})
 	obj["Line"] = lines
 	obj["TotalAmt"] = centsNumber(total)
 	obj["Balance"] = centsNumber(total)
+	if f := tx.invoiceCurrency(obj, customer, total); f != nil {
+		return f
+	}
 	defaultTo(obj, "TxnDate", tx.today())
 	if f := checkDate(obj, "TxnDate"); f != nil {
 		return f
@@ -640,7 +686,6 @@ func prepareInvoice(tx *txn, obj, old map[string]any) *fault {
 	}
 	defaultTo(obj, "EmailStatus", "NotSet")
 	defaultTo(obj, "PrintStatus", "NotSet")
-	defaultTo(obj, "CurrencyRef", usd())
 	defaultTo(obj, "ApplyTaxAfterDiscount", false)
 	defaultTo(obj, "Deposit", json.Number("0"))
 	defaultTo(obj, "CustomField", []any{})

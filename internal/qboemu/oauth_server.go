@@ -233,7 +233,7 @@ func (s *oauthServer) authorize(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = consentPage.Execute(w, map[string]any{"Req": ar, "CSRF": csrf, "Companies": s.companies(),
-		"Scopes": strings.Fields(ar.Scope), "Plans": []string{PlanSimpleStart, PlanEssentials, PlanPlus, PlanAdvanced}})
+		"Scopes": strings.Fields(ar.Scope), "Plans": []string{PlanSimpleStart, PlanEssentials, PlanPlus, PlanAdvanced}, "Kinds": kindOptions()})
 }
 
 func (s *oauthServer) consentAnswer(w http.ResponseWriter, r *http.Request) {
@@ -259,7 +259,9 @@ func (s *oauthServer) consentAnswer(w http.ResponseWriter, r *http.Request) {
 	if realm == "new" {
 		admin := AdminUser{GivenName: strings.TrimSpace(r.PostForm.Get("given_name")), FamilyName: strings.TrimSpace(r.PostForm.Get("family_name")),
 			Email: strings.TrimSpace(r.PostForm.Get("email"))}
-		if realm, err = s.e.createCompany(r.PostForm.Get("company_name"), r.PostForm.Get("plan"), admin); err != nil {
+		setup := companySetup{Name: r.PostForm.Get("company_name"), Plan: r.PostForm.Get("plan"), Kind: r.PostForm.Get("kind"),
+			MultiCurrency: r.PostForm.Get("multicurrency") == "on", Admin: admin}
+		if realm, err = s.e.createCompanyWith(setup); err != nil {
 			s.errorPage(w, "The company could not be created: "+err.Error())
 			return
 		}
@@ -725,12 +727,14 @@ var consentPage = template.Must(template.New("consent").Parse(`<!doctype html><h
 <input type="hidden" name="nonce" value="{{.Req.Nonce}}"><input type="hidden" name="response_type" value="code">
 <input type="hidden" name="csrf" value="{{.CSRF}}">
 <fieldset><legend>Company</legend>
-{{range $i, $c := .Companies}}<label><input type="radio" name="realm" value="{{$c.RealmID}}"{{if eq $i 0}} checked{{end}}> {{$c.Name}} <span class="note">({{$c.Plan}}, realm {{$c.RealmID}})</span></label>{{end}}
+{{range $i, $c := .Companies}}<label><input type="radio" name="realm" value="{{$c.RealmID}}"{{if eq $i 0}} checked{{end}}> {{$c.Name}} <span class="note">({{$c.Plan}}, {{$c.KindLabel}}, realm {{$c.RealmID}})</span></label>{{end}}
 <label><input type="radio" name="realm" value="new"{{if not .Companies}} checked{{end}}> A new company…</label>
 </fieldset>
 <fieldset><legend>New company (only when "A new company" is chosen)</legend>
 <label>Company name <input type="text" name="company_name" autocomplete="organization"></label>
 <label>Plan <select name="plan">{{range .Plans}}<option{{if eq . "Essentials"}} selected{{end}}>{{.}}</option>{{end}}</select></label>
+<label>Country and sales tax <select name="kind">{{range .Kinds}}<option value="{{.Value}}"{{if eq .Value "US"}} selected{{end}}>{{.Label}}</option>{{end}}</select></label>
+<label><input type="checkbox" name="multicurrency"> Multicurrency (not with Simple Start; cannot be turned off)</label>
 <label>Your first name <input type="text" name="given_name" autocomplete="given-name"></label>
 <label>Your last name <input type="text" name="family_name" autocomplete="family-name"></label>
 <label>Your e-mail <input type="email" name="email" autocomplete="email"></label>

@@ -113,7 +113,7 @@ func TestChangedObjectsListPendingDeletesAndVoids(t *testing.T) {
 	tn := newTenant(t, s)
 	id, realm := tn.account.ID, "realm-"+testutil.RandomHex(4)
 	if _, err := s.DB().Exec(`INSERT INTO qbo_connections (account_id, realm_id, company_name, plan, can_sync_time, status)
-		VALUES ($1, $2, 'Co', 'QBO Plus', true, 'connected')`, id, realm); err != nil {
+		VALUES ($1, $2, 'Co', 'QBO Plus', true, $3)`, id, realm, store.ConnectionConnected); err != nil {
 		t.Fatal(err)
 	}
 	run := store.SyncRun{Kind: "test", WorkflowID: "test/1", RunID: "r1"}

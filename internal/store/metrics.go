@@ -55,20 +55,13 @@ func (o connectionCollector) Describe(ch chan<- *prometheus.Desc) { ch <- connec
 func (o connectionCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	counts := map[string]float64{"connected": 0, "needs_reconnect": 0, "disconnected": 0}
-	var rows []struct {
-		Status string `db:"status"`
-		N      int64  `db:"n"`
-	}
-	if err := o.s.db.SelectContext(ctx, &rows, `SELECT status, count(*) AS n FROM qbo_connections GROUP BY status`); err != nil {
+	counts, err := o.s.CountConnectionsByStatus(ctx)
+	if err != nil {
 		ch <- prometheus.NewInvalidMetric(connectionsDesc, err)
 		return
 	}
-	for _, r := range rows {
-		counts[r.Status] = float64(r.N)
-	}
 	for status, n := range counts {
-		ch <- prometheus.MustNewConstMetric(connectionsDesc, prometheus.GaugeValue, n, status)
+		ch <- prometheus.MustNewConstMetric(connectionsDesc, prometheus.GaugeValue, float64(n), string(status))
 	}
 }
 

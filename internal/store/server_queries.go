@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -77,53 +76,6 @@ func (s *Store) ClearLoginFailures(ctx context.Context, scope, key string) error
 		return fmt.Errorf("store: clear login failures: %w", mapError(err))
 	}
 	return nil
-}
-
-// ConnectionStatus is what a person sees of the account's QBO connection; never the
-// tokens.
-type ConnectionStatus struct {
-	RealmID       string        `db:"realm_id"`
-	CompanyName   string        `db:"company_name"`
-	Plan          string        `db:"plan"`
-	CanSyncTime   bool          `db:"can_sync_time"`
-	Status        string        `db:"status"`
-	StatusMessage string        `db:"status_message"`
-	ConnectedBy   sql.NullInt64 `db:"connected_by"`
-	ConnectedAt   time.Time     `db:"connected_at"`
-	UpdatedAt     time.Time     `db:"updated_at"`
-}
-
-// GetConnectionStatus returns the account's connection, or ErrNotFound when it never
-// connected.
-func (s *Store) GetConnectionStatus(ctx context.Context, accountID int64) (ConnectionStatus, error) {
-	var c ConnectionStatus
-	err := s.db.GetContext(ctx, &c, `SELECT realm_id, company_name, plan, can_sync_time, status, status_message,
-		connected_by, connected_at, updated_at FROM qbo_connections WHERE account_id = $1`, accountID)
-	if err != nil {
-		return ConnectionStatus{}, fmt.Errorf("store: get connection status: %w", mapError(err))
-	}
-	return c, nil
-}
-
-// HasConnection reports whether the account has a QBO connection that was not
-// disconnected: connected, or needing a reconnect.
-func (s *Store) HasConnection(ctx context.Context, accountID int64) (bool, error) {
-	c, err := s.GetConnectionStatus(ctx, accountID)
-	if errors.Is(err, ErrNotFound) {
-		return false, nil
-	}
-	return err == nil && c.Status != "disconnected", err
-}
-
-// FindAccountByRealm returns the account a QBO company is connected to (connected or
-// needing a reconnect), or ErrNotFound.
-func (s *Store) FindAccountByRealm(ctx context.Context, realmID string) (int64, error) {
-	var id int64
-	err := s.db.GetContext(ctx, &id, `SELECT account_id FROM qbo_connections WHERE realm_id = $1 AND status <> 'disconnected'`, realmID)
-	if err != nil {
-		return 0, fmt.Errorf("store: find account by realm: %w", mapError(err))
-	}
-	return id, nil
 }
 
 // GetSessionUser returns the unexpired session with this hash and its user in one

@@ -1,0 +1,108 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// The JSON API of time cards: each handler decodes, calls its use case
+// (timecards.go, removals.go, syncing.go) and encodes.
+
+func (s *Server) listTimeCards(c *gin.Context) {
+	p, ok := s.page(c)
+	if !ok {
+		return
+	}
+	q, err := timeCardQueryOf(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	list, err := s.app.ListTimeCards(c.Request.Context(), actorOf(c), q, p)
+	s.answer(c, http.StatusOK, list, err)
+}
+
+// timeCardQueryOf reads the filters of a list of time cards from the query string.
+func timeCardQueryOf(c *gin.Context) (timeCardQuery, error) {
+	q := timeCardQuery{Week: c.Query("week"), From: c.Query("from"), To: c.Query("to"), Status: c.Query("status")}
+	var err error
+	if q.UserID, err = queryID(c, "user_id"); err != nil {
+		return q, err
+	}
+	if q.CustomerID, err = queryID(c, "customer_id"); err != nil {
+		return q, err
+	}
+	if v := c.Query("ids"); v != "" {
+		for _, part := range strings.Split(v, ",") {
+			id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
+			if err != nil || id <= 0 || len(q.IDs) >= 1000 {
+				return q, invalid("ids", "ids is a comma-separated list of up to 1000 time card ids")
+			}
+			q.IDs = append(q.IDs, id)
+		}
+	}
+	if q.Unbilled, err = queryBool(c, "unbilled"); err != nil {
+		return q, err
+	}
+	q.PendingDeletes, err = queryBool(c, "pending_deletes")
+	return q, err
+}
+
+func (s *Server) getTimeCard(c *gin.Context) {
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	tc, err := s.app.GetTimeCard(c.Request.Context(), actorOf(c), id)
+	s.answer(c, http.StatusOK, tc, err)
+}
+
+func (s *Server) createTimeCard(c *gin.Context) {
+	var in timeCardInput
+	if err := decodeJSON(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
+	tc, err := s.app.CreateTimeCard(c.Request.Context(), actorOf(c), in)
+	s.answer(c, http.StatusCreated, tc, err)
+}
+
+func (s *Server) updateTimeCard(c *gin.Context) {
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	var in timeCardInput
+	if err := decodeJSON(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
+	tc, err := s.app.UpdateTimeCard(c.Request.Context(), actorOf(c), id, in)
+	s.answer(c, http.StatusOK, tc, err)
+}
+
+func (s *Server) deleteTimeCard(c *gin.Context) {
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	del, err := s.app.DeleteTimeCards(c.Request.Context(), actorOf(c), []int64{id})
+	s.answer(c, http.StatusOK, del, err)
+}
+
+type syncTimeCardsInput struct {
+	TimeCardIDs []int64 `json:"time_card_ids" openapi:"required"`
+}
+
+func (s *Server) syncTimeCards(c *gin.Context) {
+	var in syncTimeCardsInput
+	if err := decodeJSON(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
+	st, err := s.app.SyncTimeCards(c.Request.Context(), actorOf(c), in.TimeCardIDs)
+	s.started(c, st, err)
+}

@@ -1,0 +1,218 @@
+package server
+
+import (
+	"time"
+
+	"hoursync/internal/store"
+)
+
+const (
+	maxLines         = 250
+	maxQuantityMilli = 1_000_000_000 // one million hours or units
+)
+
+// invoiceInput is an invoice made or edited by hand, as the JSON body and the
+// invoice form both give it.
+type invoiceInput struct {
+	CustomerID int64       `json:"customer_id" openapi:"required"`
+	Number     string      `json:"number"`
+	Date       string      `json:"date" openapi:"required"`
+	DueDate    string      `json:"due_date"`
+	Terms      string      `json:"terms"`
+	TermID     int64       `json:"term_id"`
+	Memo       string      `json:"memo"`
+	Lines      []lineInput `json:"lines" openapi:"required"`
+}
+
+// lineInput is one line: quantity (up to 3 decimals) × rate (2 decimals).
+type lineInput struct {
+	ServiceID   int64   `json:"service_id" openapi:"required"`
+	Description string  `json:"description"`
+	Quantity    decimal `json:"quantity" openapi:"required"`
+	Rate        decimal `json:"rate" openapi:"required"`
+}
+
+// decodeInvoice parses and validates an invoice body without touching the database.
+func decodeInvoice(body []byte) (store.InvoiceInput, error) {
+	var r invoiceInput
+	if err := decodeStrict(body, &r); err != nil {
+		return store.InvoiceInput{}, err
+	}
+	return r.validate()
+}
+
+func checkHeader(number, date, due, terms, memo string) (time.Time, time.Time, error) {
+	var zero time.Time
+	if err := checkText("number", number, 0, 21, "an invoice number"); err != nil {
+		return zero, zero, err
+	}
+	d, err := parseDate("date", date, true)
+	if err != nil {
+		return zero, zero, err
+	}
+	dd, err := parseDate("due_date", due, false)
+	if err != nil {
+		return zero, zero, err
+	}
+	if !dd.IsZero() && dd.Before(d) {
+		return zero, zero, invalid("due_date", "the due date cannot be before the invoice date")
+	}
+	if err := checkText("terms", terms, 0, 100, "terms"); err != nil {
+		return zero, zero, err
+	}
+	if err := checkText("memo", memo, 0, 1000, "a memo"); err != nil {
+		return zero, zero, err
+	}
+	return d, dd, nil
+}
+
+func (r invoiceInput) validate() (store.InvoiceInput, error) {
+	if r.CustomerID <= 0 {
+		return store.InvoiceInput{}, invalid("customer_id", "choose a customer")
+	}
+	d, dd, err := checkHeader(r.Number, r.Date, r.DueDate, r.Terms, r.Memo)
+	if err != nil {
+		return store.InvoiceInput{}, err
+	}
+	in := store.InvoiceInput{CustomerID: r.CustomerID, Number: r.Number, InvoiceDate: d, DueDate: dd, Terms: r.Terms, Memo: r.Memo,
+		TermID: r.TermID}
+	if len(r.Lines) == 0 {
+		return store.InvoiceInput{}, invalid("lines", "add at least one line")
+	}
+	if len(r.Lines) > maxLines {
+		return store.InvoiceInput{}, invalid("lines", "an invoice has at most %d lines", maxLines)
+	}
+	for i, l := range r.Lines {
+		line, err := l.validate(i)
+		if err != nil {
+			return store.InvoiceInput{}, err
+		}
+		in.Lines = append(in.Lines, line)
+	}
+	return in, nil
+}
+
+// validate checks the i-th line (from 0); its errors name their line.
+func (l lineInput) validate(i int) (store.LineInput, error) {
+	if l.ServiceID <= 0 {
+		return store.LineInput{}, onLine(i, "service_id", invalid("", "choose a service for line %d", i+1))
+	}
+	if err := checkText("", l.Description, 0, 4000, "a description"); err != nil {
+		return store.LineInput{}, onLine(i, "description", err)
+	}
+	if !l.Quantity.Set {
+		return store.LineInput{}, onLine(i, "quantity", invalid("", "enter a quantity for line %d", i+1))
+	}
+	qty, err := parseFixed("", l.Quantity.Text, 3, maxQuantityMilli, "the quantity")
+	if err != nil {
+		return store.LineInput{}, onLine(i, "quantity", err)
+	}
+	if qty == 0 {
+		return store.LineInput{}, onLine(i, "quantity", invalid("", "the quantity must be more than zero"))
+	}
+	if !l.Rate.Set {
+		return store.LineInput{}, onLine(i, "rate", invalid("", "enter a rate for line %d", i+1))
+	}
+	rate, err := parseFixed("", l.Rate.Text, 2, maxRateCents, "the rate")
+	if err != nil {
+		return store.LineInput{}, onLine(i, "rate", err)
+	}
+	return store.LineInput{ServiceID: l.ServiceID, Description: l.Description, QuantityMilli: qty, RateCents: rate}, nil
+}
+
+type invoiceLineJSON struct {
+	ID            int64  `json:"id"`
+	Position      int    `json:"position"`
+	ServiceID     int64  `json:"service_id"`
+	Description   string `json:"description"`
+	Quantity      string `json:"quantity"`
+	QuantityMilli int64  `json:"quantity_milli"`
+	Rate          string `json:"rate"`
+	RateCents     int64  `json:"rate_cents"`
+	Amount        string `json:"amount"`
+	AmountCents   int64  `json:"amount_cents"`
+}
+
+// invoiceJSON is an invoice as the API answers it and the invoice pages show it.
+type invoiceJSON struct {
+	ID          int64   `json:"id"`
+	CustomerID  int64   `json:"customer_id"`
+	Number      string  `json:"number"`
+	Date        string  `json:"date"`
+	DueDate     *string `json:"due_date"`
+	Terms       string  `json:"terms"`
+	Memo        string  `json:"memo"`
+	Status      string  `json:"status"`
+	Total       string  `json:"total"`
+	TotalCents  int64   `json:"total_cents"`
+	Version     int64   `json:"version"`
+	SyncStatus  string  `json:"sync_status"`
+	SyncMessage string  `json:"sync_message"`
+	// SyncErrorCode is the error type of a failed sync (workflows.ErrType…), for
+	// clients to branch on; SyncMessage is what to show.
+	SyncErrorCode string            `json:"sync_error_code"`
+	Lines         []invoiceLineJSON `json:"lines,omitempty"`
+	TimeCardIDs   []int64           `json:"time_card_ids,omitempty"`
+	CreatedAt     time.Time         `json:"created_at"`
+	UpdatedAt     time.Time         `json:"updated_at"`
+	// QuickBooks, on the answer to a void, says whether the void went to QuickBooks at once.
+	QuickBooks *pushJSON `json:"quickbooks,omitempty"`
+	// TermID is the chosen QBO term (Terms holds its name); DueDateExplicit says the
+	// due date was set by hand, rather than following the term (QBO's, once synced).
+	TermID          *int64 `json:"term_id"`
+	DueDateExplicit bool   `json:"due_date_explicit"`
+}
+
+func toInvoiceJSON(inv store.Invoice) invoiceJSON {
+	out := invoiceJSON{ID: inv.ID, CustomerID: inv.CustomerID, Number: inv.Number, Date: inv.InvoiceDate.Format(time.DateOnly),
+		Terms: inv.Terms, Memo: inv.Memo, Status: inv.Status, Total: money(inv.TotalCents), TotalCents: inv.TotalCents,
+		Version: inv.Version, SyncStatus: inv.SyncStatus, SyncMessage: inv.SyncMessage, CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt}
+	if inv.DueDate.Valid {
+		d := inv.DueDate.Time.Format(time.DateOnly)
+		out.DueDate = &d
+	}
+	if inv.TermID.Valid {
+		out.TermID = &inv.TermID.Int64
+	}
+	out.DueDateExplicit = inv.DueDateExplicit
+	for _, l := range inv.Lines {
+		out.Lines = append(out.Lines, invoiceLineJSON{ID: l.ID, Position: l.Position, ServiceID: l.ServiceID, Description: l.Description,
+			Quantity: formatFixed(l.QuantityMilli, 3), QuantityMilli: l.QuantityMilli, Rate: money(l.RateCents), RateCents: l.RateCents,
+			Amount: money(l.AmountCents), AmountCents: l.AmountCents})
+	}
+	return out
+}
+
+// invoiceFromCardsInput bills selected unbilled time cards of one customer.
+type invoiceFromCardsInput struct {
+	TimeCardIDs []int64 `json:"time_card_ids" openapi:"required"`
+	Grouping    string  `json:"grouping"`
+	Number      string  `json:"number"`
+	Date        string  `json:"date"`
+	DueDate     string  `json:"due_date"`
+	Terms       string  `json:"terms"`
+	TermID      int64   `json:"term_id"`
+	Memo        string  `json:"memo"`
+}
+
+// checkIDs refuses an empty, oversized, or malformed selection and removes repeats.
+func checkIDs(field string, ids []int64, what string) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, invalid(field, "select at least one %s", what)
+	}
+	if len(ids) > 1000 {
+		return nil, invalid(field, "select at most 1000 at a time")
+	}
+	seen := map[int64]bool{}
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if id <= 0 {
+			return nil, invalid(field, "%s ids are positive whole numbers", what)
+		}
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
