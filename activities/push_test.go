@@ -189,3 +189,38 @@ func TestPushTimeActivitiesSendsNothingForCardsUpToDate(t *testing.T) {
 		}
 	}
 }
+
+func TestPushTimeActivitiesUpdateOfTimeOnASyncedInvoiceKeepsItBilled(t *testing.T) {
+	f := newFixture(t)
+	f.importAll()
+	u, c, sv, ids := f.cards(1)
+	f.ensure(u, c, sv)
+	f.push(f.prepare(ids...))
+	taID := f.link(store.ObjectTimeCard, ids[0]).QBOID
+	// Edited, then billed on an invoice synced before the edit reached QBO.
+	card, _ := f.store.GetTimeCard(f.ctx, f.account.ID, ids[0])
+	if _, err := f.store.UpdateTimeCard(f.ctx, f.account.ID, ids[0], store.TimeCardInput{UserID: u.ID, CustomerID: c.ID,
+		ServiceID: sv.ID, WorkDate: card.WorkDate, Minutes: card.Minutes, Billable: true, RateCents: 9000, Notes: "edited in Hoursync"}); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := f.store.CreateInvoiceFromTimeCards(f.ctx, f.account.ID, store.InvoiceInput{InvoiceDate: day(24), DueDate: day(30)},
+		ids, store.GroupPerServiceRate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := f.pushInvoice(inv); !out.Succeeded {
+		t.Fatalf("invoice: %+v", out)
+	}
+
+	ops := f.prepare(ids...)
+	if len(ops) != 1 || ops[0].Op != workflows.OpUpdate || !ops[0].KeepBilled || ops[0].InvoiceID != inv.ID {
+		t.Fatalf("ops %+v, want an update keeping the billed state", ops)
+	}
+	if out := f.push(ops); len(out) != 1 || !out[0].Succeeded {
+		t.Fatalf("outcomes %+v", out)
+	}
+	ta := f.entity(f.live("TimeActivity"), taID)
+	if str(ta["BillableStatus"]) != qbo.BillableStatusBilled || str(ta["Description"]) != "edited in Hoursync" {
+		t.Fatalf("TimeActivity %v: billed time must stay billed and take Hoursync's edit", ta)
+	}
+}

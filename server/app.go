@@ -25,6 +25,7 @@ type app struct {
 	store  *store.Store
 	log    *slog.Logger
 	syncer Syncer
+	intuit Intuit
 	mailer Mailer
 	// cost is the bcrypt cost of new password hashes.
 	cost int

@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -163,13 +162,13 @@ func (s *Server) intuitCallback(c *gin.Context) {
 			s.browserFail(c, invalid("realmId", "Intuit did not say which company to connect; choose a company and try again"))
 			return
 		}
-		if err := s.connectRealm(c, a.User, realm, grant.Token); err != nil {
+		if err := s.connectRealm(c, actorOf(c), realm, grant.Token); err != nil {
 			s.browserFail(c, err)
 			return
 		}
 		c.Redirect(http.StatusSeeOther, "/settings?connected=1")
 	default:
-		u, err := s.intuitUser(ctx, grant.Identity)
+		u, err := s.app.SignInWithIntuit(ctx, grant.Identity)
 		if err != nil {
 			s.browserFail(c, err)
 			return
@@ -179,7 +178,7 @@ func (s *Server) intuitCallback(c *gin.Context) {
 			return
 		}
 		if realm != "" && u.IsAdmin() {
-			if err := s.connectRealm(c, u, realm, grant.Token); err != nil {
+			if err := s.connectRealm(c, actor{AccountID: u.AccountID, User: u}, realm, grant.Token); err != nil {
 				s.browserFail(c, err)
 				return
 			}
@@ -210,113 +209,12 @@ func (s *Server) browserFail(c *gin.Context, err error) {
 	c.Abort()
 }
 
-// intuitUser finds the person by Intuit subject, then by verified e-mail (linking the
-// subject), or creates them with a new account of their own.
-func (s *Server) intuitUser(ctx context.Context, id IntuitIdentity) (store.User, error) {
-	if id.Subject == "" {
-		return store.User{}, badRequest("Intuit did not identify the person signing in")
+// connectRealm connects the company the person chose at Intuit (ConnectRealm); the
+// request's log line names the import it started.
+func (s *Server) connectRealm(c *gin.Context, by actor, realm string, tok *oauth2.Token) error {
+	st, err := s.app.ConnectRealm(c.Request.Context(), by, realm, tok)
+	if err == nil && st.WorkflowID != "" {
+		c.Set(ctxWorkflowID, st.WorkflowID)
 	}
-	inactive := &apiError{Status: http.StatusForbidden, Code: codeForbidden, Message: "this login is deactivated; ask an admin of your firm"}
-	u, err := s.store.FindUserByIntuitSub(ctx, id.Subject)
-	if err == nil {
-		if !u.Active {
-			return store.User{}, inactive
-		}
-		return u, nil
-	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return store.User{}, err
-	}
-	email := strings.TrimSpace(id.Email)
-	if email != "" && id.EmailVerified {
-		u, err := s.store.FindUserByEmail(ctx, email)
-		if err == nil {
-			if !u.Active {
-				return store.User{}, inactive
-			}
-			if err := s.store.SetIntuitSub(ctx, u.AccountID, u.ID, id.Subject); err != nil {
-				return store.User{}, err
-			}
-			return u, nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return store.User{}, err
-		}
-	}
-	if email == "" {
-		return store.User{}, badRequest("Intuit did not share an e-mail address; allow Hoursync to see it and try again")
-	}
-	name := strings.TrimSpace(id.GivenName + " " + id.FamilyName)
-	firm := name
-	if firm == "" {
-		firm = email
-	}
-	_, u, err = s.store.CreateAccountWithOwner(ctx, store.NewAccount{Name: firm, TimeZone: "UTC"},
-		store.NewUser{Email: email, FirstName: id.GivenName, LastName: id.FamilyName, IntuitSub: id.Subject})
-	if err != nil {
-		if errors.Is(err, store.ErrDuplicate) {
-			return store.User{}, &apiError{Status: http.StatusConflict, Code: codeDuplicate, Field: "email",
-				Message: "this e-mail address already has a login; sign in with your password and connect QuickBooks from settings"}
-		}
-		return store.User{}, err
-	}
-	return u, nil
-}
-
-// connectRealm stores the connection and starts the first import and the schedules.
-// A company connected to another Hoursync account is refused, and so is a second
-// company while one is connected.
-func (s *Server) connectRealm(c *gin.Context, u store.User, realm string, tok *oauth2.Token) error {
-	ctx := c.Request.Context()
-	taken := &apiError{Status: http.StatusConflict, Code: codeConflict, Field: "realmId",
-		Message: "this QuickBooks company is already connected to another Hoursync account; disconnect it there first"}
-	current, err := s.store.GetConnectionStatus(ctx, u.AccountID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		return err
-	case current.Status != store.ConnectionDisconnected && current.RealmID != realm:
-		name := current.CompanyName
-		if name == "" {
-			name = "another QuickBooks company"
-		}
-		return &apiError{Status: http.StatusConflict, Code: codeConflict, Field: "realmId",
-			Message: fmt.Sprintf("this account is connected to %s; disconnect it in settings before connecting another company", name)}
-	}
-	owner, err := s.store.FindAccountByRealm(ctx, realm)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		return err
-	case owner != u.AccountID:
-		return taken
-	}
-	reconnect := err == nil
-	if err := s.intuit.Connect(ctx, u.AccountID, u.ID, realm, tok); err != nil {
-		if errors.Is(err, store.ErrDuplicate) {
-			return taken
-		}
-		return fmt.Errorf("server: connect realm: %w", err)
-	}
-	if s.syncer == nil {
-		return nil
-	}
-	acct, err := s.store.GetAccount(ctx, u.AccountID)
-	if err != nil {
-		return err
-	}
-	if err := s.syncer.EnsureSchedules(ctx, u.AccountID, acct.ResyncInterval); err != nil {
-		s.log.WarnContext(ctx, "ensure schedules after connect", "request_id", requestID(c), "account_id", u.AccountID, "err", err)
-	}
-	reason := "first connect"
-	if reconnect {
-		reason = "reconnect"
-	}
-	st, err := s.syncer.StartImport(ctx, u.AccountID, realm, u.ID, reason)
-	if err != nil {
-		s.log.WarnContext(ctx, "start import after connect", "request_id", requestID(c), "account_id", u.AccountID, "err", err)
-		return nil
-	}
-	c.Set(ctxWorkflowID, st.WorkflowID)
-	return nil
+	return err
 }

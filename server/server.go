@@ -1,8 +1,14 @@
 // Package server is Hoursync's HTTP server: the Gin router with the JSON API under
-// /api/v1, every sign-in path (password, Sign in with Intuit, App Store launch,
-// Connect with QuickBooks), server-side sessions with CSRF protection, personal API
-// tokens, QBO webhooks and the operational endpoints. The account of every request
-// comes from its session or token, never from the request itself.
+// /api/v1 and the server-rendered web UI, every sign-in path (password, Sign in with
+// Intuit, App Store launch, Connect with QuickBooks), server-side sessions with CSRF
+// protection, personal API tokens, QBO webhooks and the operational endpoints. The
+// account of every request comes from its session or token, never from the request
+// itself.
+//
+// Both transports call the same use cases (app, app.go): a JSON handler (api_*.go)
+// decodes its body into a use case's input, a form handler (web_*.go, one file per
+// page) parses its form into the same input, and each calls the same method, which
+// validates, checks the actor's role and reads or writes the store.
 package server
 
 import (
@@ -131,7 +137,7 @@ func New(d Deps) *Server {
 	for name, p := range d.Ready {
 		s.ready[name] = p
 	}
-	s.app = &app{cfg: s.cfg, store: s.store, log: s.log, syncer: s.syncer, mailer: s.mailer, cost: s.cost, now: s.now}
+	s.app = &app{cfg: s.cfg, store: s.store, log: s.log, syncer: s.syncer, intuit: s.intuit, mailer: s.mailer, cost: s.cost, now: s.now}
 	s.metrics = newHTTPMetrics(s.reg)
 	if err := s.store.RegisterMetrics(s.reg); err != nil {
 		s.log.Warn("store metrics not registered", "err", err)

@@ -264,6 +264,60 @@ func (a *app) AcceptInvitation(ctx context.Context, in acceptInvitationInput) (s
 	return u, err
 }
 
+// SignInWithIntuit finds the person Intuit identified by their Intuit subject, then by
+// verified e-mail (linking the subject), or creates them with a new account of their
+// own.
+func (a *app) SignInWithIntuit(ctx context.Context, id IntuitIdentity) (store.User, error) {
+	if id.Subject == "" {
+		return store.User{}, badRequest("Intuit did not identify the person signing in")
+	}
+	inactive := &apiError{Status: http.StatusForbidden, Code: codeForbidden, Message: "this login is deactivated; ask an admin of your firm"}
+	u, err := a.store.FindUserByIntuitSub(ctx, id.Subject)
+	if err == nil {
+		if !u.Active {
+			return store.User{}, inactive
+		}
+		return u, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return store.User{}, err
+	}
+	email := strings.TrimSpace(id.Email)
+	if email != "" && id.EmailVerified {
+		u, err := a.store.FindUserByEmail(ctx, email)
+		if err == nil {
+			if !u.Active {
+				return store.User{}, inactive
+			}
+			if err := a.store.SetIntuitSub(ctx, u.AccountID, u.ID, id.Subject); err != nil {
+				return store.User{}, err
+			}
+			return u, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return store.User{}, err
+		}
+	}
+	if email == "" {
+		return store.User{}, badRequest("Intuit did not share an e-mail address; allow Hoursync to see it and try again")
+	}
+	name := strings.TrimSpace(id.GivenName + " " + id.FamilyName)
+	firm := name
+	if firm == "" {
+		firm = email
+	}
+	_, u, err = a.store.CreateAccountWithOwner(ctx, store.NewAccount{Name: firm, TimeZone: "UTC"},
+		store.NewUser{Email: email, FirstName: id.GivenName, LastName: id.FamilyName, IntuitSub: id.Subject})
+	if err != nil {
+		if errors.Is(err, store.ErrDuplicate) {
+			return store.User{}, &apiError{Status: http.StatusConflict, Code: codeDuplicate, Field: "email",
+				Message: "this e-mail address already has a login; sign in with your password and connect QuickBooks from settings"}
+		}
+		return store.User{}, err
+	}
+	return u, nil
+}
+
 func (a *app) hashPassword(p string) (string, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(p), a.cost)
 	if err != nil {

@@ -15,8 +15,8 @@ import (
 	"hoursync/internal/testutil"
 )
 
-// sent is one request of a transportCase: a JSON body to method path, or a form posted
-// to path (the JSON side) … (the form side).
+// sent is one side of a case: a JSON body sent to method path, or a form posted to
+// path.
 type sent struct {
 	method, path string
 	body         any
@@ -233,12 +233,12 @@ func TestFormAndJSONGiveTheSameOutcome(t *testing.T) {
 	}
 
 	for _, tc := range []struct {
-		name     string
-		json     sent
-		form     sent
-		want     want
-		stored   func() snapshot
-		reset    func() // puts an edited record back before each transport
+		name   string
+		json   sent
+		form   sent
+		want   want
+		stored func() snapshot
+		reset  func() // puts an edited record back before each transport
 	}{
 		{name: "time card recorded",
 			json: sent{method: "POST", path: "/api/v1/time-cards", body: card90}, form: sent{path: "/time-cards", form: cardForm()},
@@ -371,10 +371,10 @@ func TestPublicFormsAndJSONGiveTheSameOutcome(t *testing.T) {
 	owner := e.signUp()
 	email := testutil.UniqueName("same") + "@example.com"
 	for _, tc := range []struct {
-		name     string
-		json     sent
-		form     sent
-		want     want
+		name string
+		json sent
+		form sent
+		want want
 	}{
 		{name: "short password", want: want{"password", "password", "Use at least 10 characters"},
 			json: sent{method: "POST", path: "/api/v1/signup", body: map[string]any{"firm_name": "Same Firm", "first_name": "Sam", "last_name": "", "email": email, "password": "short"}},

@@ -12,9 +12,24 @@ import (
 // (auth.html). Each form calls the use case the JSON API calls (sessions.go); one
 // that signs a person in starts the session here.
 
+// authPage is an auth form: its page of auth.html, its title and its table of
+// controls.
+type authPage struct {
+	page, title string
+	controls    controls
+}
+
 // signInControls shows a sign-in refused as a whole (a wrong password, too many tries)
 // beside the password.
 var signInControls = controls{"": "password"}
+
+var (
+	signInPage = authPage{"signin", "Sign in", signInControls}
+	signUpPage = authPage{"signup", "Create an account", nil}
+	forgotPage = authPage{"forgot", "Reset your password", nil}
+	resetPage  = authPage{"reset", "Choose a new password", nil}
+	acceptPage = authPage{"accept", "Join your firm", nil}
+)
 
 func (s *Server) uiHome(c *gin.Context) {
 	if _, ok := authOf(c); ok {
@@ -24,14 +39,16 @@ func (s *Server) uiHome(c *gin.Context) {
 	s.redirect(c, "/signin")
 }
 
-func (s *Server) uiAuthPage(page, title string) gin.HandlerFunc {
+// uiAuthPage shows the auth form t; a signed-in person has nothing to do there but
+// choose a new password.
+func (s *Server) uiAuthPage(t authPage) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if _, ok := authOf(c); ok && page != "reset" {
+		if _, ok := authOf(c); ok && t.page != resetPage.page {
 			s.redirect(c, "/timesheet")
 			return
 		}
-		pd := s.pageData(c, title, "")
-		pd.Page = page
+		pd := s.pageData(c, t.title, "")
+		pd.Page = t.page
 		pd.Form.Set("token", c.Query("token"))
 		if e := c.Query("error"); e != "" && pd.Error == nil {
 			pd.Error = &apiError{Message: e}
@@ -40,10 +57,11 @@ func (s *Server) uiAuthPage(page, title string) gin.HandlerFunc {
 	}
 }
 
-// authForm re-renders an auth page with the error beside its field.
-func (s *Server) authForm(c *gin.Context, page, title string, e *apiError) {
-	pd := s.pageData(c, title, "")
-	pd.Page, pd.Error = page, e
+// authForm re-renders an auth form with err beside the control of its field.
+func (s *Server) authForm(c *gin.Context, t authPage, err error) {
+	e := t.controls.on(s.toAPIError(c, err))
+	pd := s.pageData(c, t.title, "")
+	pd.Page, pd.Error = t.page, e
 	pd.Form = c.Request.PostForm
 	pd.Form.Del("password")
 	status := e.Status
@@ -57,7 +75,7 @@ func (s *Server) authForm(c *gin.Context, page, title string, e *apiError) {
 // welcome ("" for none); t says where the form is, should the session not start.
 func (s *Server) signedIn(c *gin.Context, u store.User, welcome string, t authPage) {
 	if _, err := s.startSession(c, u); err != nil {
-		s.authForm(c, t.page, t.title, t.controls.on(s.toAPIError(c, err)))
+		s.authForm(c, t, err)
 		return
 	}
 	if welcome != "" {
@@ -66,24 +84,12 @@ func (s *Server) signedIn(c *gin.Context, u store.User, welcome string, t authPa
 	s.redirect(c, "/timesheet")
 }
 
-// authPage is an auth form: its page, title and table of controls.
-type authPage struct {
-	page, title string
-	controls    controls
-}
-
-var (
-	signInPage = authPage{"signin", "Sign in", signInControls}
-	signUpPage = authPage{"signup", "Create an account", nil}
-	acceptPage = authPage{"accept", "Join your firm", nil}
-)
-
 func (s *Server) uiSignIn(c *gin.Context) {
 	_ = c.Request.ParseForm()
 	in := signInInput{Email: c.PostForm("email"), Password: c.PostForm("password")}
 	u, err := s.app.SignIn(c.Request.Context(), in, c.ClientIP())
 	if err != nil {
-		s.authForm(c, signInPage.page, signInPage.title, signInControls.on(s.toAPIError(c, err)))
+		s.authForm(c, signInPage, err)
 		return
 	}
 	s.signedIn(c, u, "", signInPage)
@@ -95,7 +101,7 @@ func (s *Server) uiSignUp(c *gin.Context) {
 		Email: c.PostForm("email"), Password: c.PostForm("password")}
 	u, err := s.app.SignUp(c.Request.Context(), in)
 	if err != nil {
-		s.authForm(c, signUpPage.page, signUpPage.title, s.toAPIError(c, err))
+		s.authForm(c, signUpPage, err)
 		return
 	}
 	s.signedIn(c, u, "Welcome to Hoursync. Add your customers and services, or connect QuickBooks in settings to import them.", signUpPage)
@@ -112,11 +118,11 @@ func (s *Server) uiSignOut(c *gin.Context) {
 func (s *Server) uiForgot(c *gin.Context) {
 	_ = c.Request.ParseForm()
 	if err := s.app.RequestPasswordReset(c.Request.Context(), resetInput{Email: c.PostForm("email")}); err != nil {
-		s.authForm(c, "forgot", "Reset your password", s.toAPIError(c, err))
+		s.authForm(c, forgotPage, err)
 		return
 	}
-	pd := s.pageData(c, "Reset your password", "")
-	pd.Page, pd.Data = "forgot", true
+	pd := s.pageData(c, forgotPage.title, "")
+	pd.Page, pd.Data = forgotPage.page, true
 	s.render(c, http.StatusOK, "auth", pd)
 }
 
@@ -124,7 +130,7 @@ func (s *Server) uiReset(c *gin.Context) {
 	_ = c.Request.ParseForm()
 	in := completeResetInput{Token: c.PostForm("token"), Password: c.PostForm("password")}
 	if err := s.app.CompletePasswordReset(c.Request.Context(), in); err != nil {
-		s.authForm(c, "reset", "Choose a new password", s.toAPIError(c, err))
+		s.authForm(c, resetPage, err)
 		return
 	}
 	s.flash(c, "ok", "Your password is changed. Sign in with it.")
@@ -156,7 +162,7 @@ func (s *Server) uiAccept(c *gin.Context) {
 		Password: c.PostForm("password")}
 	u, err := s.app.AcceptInvitation(c.Request.Context(), in)
 	if err != nil {
-		s.authForm(c, acceptPage.page, acceptPage.title, s.toAPIError(c, err))
+		s.authForm(c, acceptPage, err)
 		return
 	}
 	s.signedIn(c, u, "Welcome. Record your time below.", acceptPage)

@@ -20,7 +20,7 @@ var cardControls = controls{"minutes": "hours"}
 // decodes. The time is typed as h:mm, hours or minutes; one that reads as none of them
 // is refused here, on the input's minutes.
 func cardForm(f url.Values) (timeCardInput, error) {
-	billable := f.Get("billable") != "true"
+	billable := f.Get("billable") == "true"
 	in := timeCardInput{CustomerID: formNumber(f.Get("customer_id")), ServiceID: formNumber(f.Get("service_id")), Date: f.Get("date"),
 		StartTime: f.Get("start_time"), EndTime: f.Get("end_time"), Billable: &billable, Notes: f.Get("notes")}
 	if v := strings.TrimSpace(f.Get("user_id")); v != "" {

@@ -30,7 +30,7 @@ type config struct {
 	addr, state, clientID, clientSecret, limits        string
 	webhookURL, webhookVerifier, webhookFormat, logLvl string
 	timeScale                                          float64
-	refreshGrace                                       time.Duration
+	refreshGrace, latency                              time.Duration
 	seedDemo                                           bool
 }
 
@@ -45,6 +45,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.clientSecret, "client-secret", qboemu.DefaultClientSecret, "client secret of the registered app")
 	fs.DurationVar(&c.refreshGrace, "refresh-grace", 0, "how long a rotated-away refresh token keeps working")
 	fs.StringVar(&c.limits, "limits", "on", "QBO request limits: on|off")
+	fs.DurationVar(&c.latency, "latency", 0, "fixed delay of every Accounting API request, inside the in-flight limit (a batch: per item), e.g. 150ms")
 	fs.StringVar(&c.webhookURL, "webhook-url", "", "POST signed change notifications to this URL")
 	fs.StringVar(&c.webhookVerifier, "webhook-verifier", "", "verifier token that signs webhook bodies")
 	fs.StringVar(&c.webhookFormat, "webhook-format", "cloudevents", "webhook payload format: cloudevents|legacy")
@@ -58,6 +59,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if !slices.Contains([]string{"cloudevents", "legacy"}, c.webhookFormat) {
 		return c, fmt.Errorf("-webhook-format must be cloudevents or legacy, not %q", c.webhookFormat)
+	}
+	if c.latency < 0 {
+		return c, fmt.Errorf("-latency must not be negative, not %v", c.latency)
 	}
 	if c.timeScale <= 0 {
 		return c, fmt.Errorf("-time-scale must be positive, not %v", c.timeScale)
@@ -82,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		TimeScale: c.timeScale, ClientID: c.clientID, ClientSecret: c.clientSecret,
 		StatePath: c.state, RefreshGrace: c.refreshGrace, Limits: qboemu.Limits{Off: c.limits == "off"},
 		WebhookURL: c.webhookURL, WebhookVerifier: c.webhookVerifier, WebhookFormat: c.webhookFormat,
-		Logger: logger,
+		Latency: c.latency, Logger: logger,
 	})
 	if err != nil {
 		return fmt.Errorf("start emulator: %w", err)
@@ -104,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger.Info("qbo-emulator listening", "addr", c.addr, "state", c.state, "limits", c.limits, "timeScale", c.timeScale)
+	logger.Info("qbo-emulator listening", "addr", c.addr, "state", c.state, "limits", c.limits, "timeScale", c.timeScale, "latency", c.latency)
 	if err := emu.ListenAndServe(ctx, c.addr); err != nil {
 		return err
 	}

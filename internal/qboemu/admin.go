@@ -25,6 +25,8 @@ func (e *Emulator) routeAdmin(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/companies/{realmId}/tokens", h(e.adminIssueTokens))
 	mux.HandleFunc("GET /admin/companies/{realmId}/entities/{entity}", h(e.adminListEntities))
 	mux.HandleFunc("POST /admin/companies/{realmId}/entities/{entity}", h(e.adminSeedEntity))
+	mux.HandleFunc("POST /admin/companies/{realmId}/invoices/{id}/pay", h(e.adminPayInvoice))
+	mux.HandleFunc("GET /admin/companies/{realmId}/mails", h(e.adminListMails))
 	mux.HandleFunc("GET /admin/counters", h(e.adminCounters))
 	mux.HandleFunc("POST /admin/reset", h(e.adminReset))
 	mux.HandleFunc("POST /admin/faults", h(e.adminAddFault))

@@ -21,6 +21,10 @@ type apiCall struct {
 	entity    string // for counters
 	operation string // for counters
 	write     bool
+	wantPDF   bool // GET /invoice/{id}/pdf with Accept: application/pdf
+	// batchItems, batchReads and batchWrites describe a batch call once it ran
+	// (metering and Latency).
+	batchItems, batchReads, batchWrites int
 }
 
 // serveAPI handles /v3/company/{realmId}/...: gateway auth, limits, fault
@@ -30,8 +34,15 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, "/v3/company/"), "/"), "/")
 	call.realm, call.segs = parts[0], parts[1:]
 	call.classify()
+	if call.operation == "pdf" && acceptsPDF(r) {
+		// Faults of a PDF request are JSON, as Intuit's SDKs read them (NOTES §9.9).
+		call.wantPDF, call.asJSON = true, true
+	}
 	res, drop := e.handleAPI(r, call)
 	e.stats.request(call.realm, call.entity, call.operation, res.status)
+	if res.status != http.StatusUnauthorized {
+		e.stats.meter(call)
+	}
 	e.log.Debug("qboemu: request", "method", r.Method, "path", r.URL.Path, "realmId", call.realm,
 		"entity", call.entity, "operation", call.operation, "status", res.status, "dropped", drop,
 		"intuit_tid", w.Header().Get("intuit_tid"))
@@ -61,13 +72,23 @@ func (c *apiCall) classify() {
 		c.entity, c.operation, c.write = "Batch", "batch", true
 	case first == "cdc":
 		c.entity, c.operation = "CDC", "cdc"
+	case first == "reports":
+		c.entity, c.operation = "Report", "report"
 	default:
 		if spec := lookupSpec(first); spec != nil {
 			c.entity = spec.name
 		} else {
 			c.entity = first
 		}
+		sub := ""
+		if len(c.segs) > 2 {
+			sub = strings.ToLower(c.segs[2])
+		}
 		switch {
+		case c.method == http.MethodGet && sub == "pdf":
+			c.operation = "pdf"
+		case c.method == http.MethodPost && sub == "send":
+			c.operation, c.write = "send", true
 		case c.method == http.MethodGet:
 			c.operation = "read"
 		case c.method == http.MethodPost:
@@ -118,6 +139,9 @@ func (e *Emulator) handleAPI(r *http.Request, call *apiCall) (res *result, drop 
 		return faultThrottle().render(call.asJSON, now), false
 	}
 	defer release()
+	// Latency is served inside the in-flight accounting, so that with 10
+	// requests in flight a client sees what QBO's concurrency limit gives.
+	sleepFor(r, e.opts.Latency)
 	inj := e.faults.take(call.realm, call.write)
 	if inj.latency > 0 {
 		select {
@@ -144,13 +168,57 @@ func (e *Emulator) handleAPI(r *http.Request, call *apiCall) (res *result, drop 
 		return faultRequestID("requestid must be at most 50 characters").render(call.asJSON, now), false
 	}
 	res, changes := e.execute(call, rid)
+	if call.batchItems > 1 {
+		// QBO runs a batch's items one after the other (NOTES §1b): each costs
+		// the latency of a request.
+		sleepFor(r, time.Duration(call.batchItems-1)*e.opts.Latency)
+	}
 	if len(changes) > 0 {
 		e.markDirty()
 		for _, ch := range changes {
 			e.hooks.notify(call.realm, ch.entity, ch.id, ch.op, now)
+			if ch.op == "Emailed" {
+				e.stats.mailed(call.realm)
+			}
 		}
 	}
 	return res, inj.dropAfterCommit && call.write
+}
+
+// sleepFor waits d, or until the client goes away.
+func sleepFor(r *http.Request, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	}
+}
+
+// acceptsPDF reports whether the request's Accept names application/pdf.
+func acceptsPDF(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept") {
+		if strings.Contains(strings.ToLower(v), "application/pdf") {
+			return true
+		}
+	}
+	return false
+}
+
+// hasInclude reports whether the include parameter (a comma-separated list)
+// names option.
+func hasInclude(params url.Values, option string) bool {
+	for _, v := range params["include"] {
+		for _, o := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(o), option) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func tokenPrefix(tok string) string {
@@ -224,6 +292,9 @@ func (e *Emulator) dispatch(tx *txn, call *apiCall) *result {
 		if spec.singleton {
 			id = "1"
 		}
+		if call.operation == "pdf" && len(call.segs) == 3 && spec.name == "Invoice" && id != "" {
+			return e.invoicePDFResult(tx, call, id)
+		}
 		if len(call.segs) > 2 || id == "" {
 			return fail(faultUnknownResource("/v3/company/" + call.realm + "/" + strings.Join(call.segs, "/")))
 		}
@@ -233,6 +304,13 @@ func (e *Emulator) dispatch(tx *txn, call *apiCall) *result {
 		}
 		return render(asJSON, http.StatusOK, now, spec.name, rec)
 	case http.MethodPost:
+		if call.operation == "send" && len(call.segs) == 3 && spec.name == "Invoice" && call.segs[1] != "" {
+			rec, f := tx.sendInvoice(call.segs[1], call.params.Get("sendTo"))
+			if f != nil {
+				return fail(f)
+			}
+			return render(asJSON, http.StatusOK, now, spec.name, rec)
+		}
 		if len(call.segs) > 1 {
 			return fail(faultUnknownResource("/v3/company/" + call.realm + "/" + strings.Join(call.segs, "/")))
 		}
@@ -242,6 +320,16 @@ func (e *Emulator) dispatch(tx *txn, call *apiCall) *result {
 		}
 		if call.operation == "create" && in["Id"] != nil {
 			call.operation = "update"
+		}
+		if call.operation == "update" && spec.name == "Payment" && hasInclude(call.params, "void") {
+			tx.includeVoid = true
+			call.operation = "void"
+			defer func() { tx.includeVoid = false }()
+			key, value, f := tx.apply(spec, "update", in)
+			if f != nil {
+				return fail(f)
+			}
+			return render(asJSON, http.StatusOK, now, key, value)
 		}
 		key, value, f := tx.apply(spec, call.operation, in)
 		if f != nil {
@@ -263,7 +351,11 @@ func (tx *txn) apply(spec *entitySpec, operation string, in map[string]any) (str
 	case "create":
 		rec, f = tx.create(spec, in)
 	case "update":
-		rec, f = tx.update(spec, in)
+		if tx.includeVoid && spec.name == "Payment" {
+			rec, f = tx.voidPayment(spec, in)
+		} else {
+			rec, f = tx.update(spec, in)
+		}
 	case "delete":
 		var gone map[string]any
 		if gone, f = tx.remove(spec, in); f == nil {

@@ -17,12 +17,14 @@ func (e *Emulator) serveAppInvoice(w http.ResponseWriter, r *http.Request) {
 		Company string
 		Invoice map[string]any
 		Deleted bool
+		Links   template.HTML
 	}
 	var found []shown
 	e.mu.RLock()
 	for _, c := range e.companies {
 		if rec := c.Entities["Invoice"][id]; rec != nil {
-			found = append(found, shown{Company: c.Name, Invoice: deepCopy(rec.Data).(map[string]any), Deleted: rec.Deleted})
+			found = append(found, shown{Company: c.Name, Invoice: deepCopy(rec.Data).(map[string]any), Deleted: rec.Deleted,
+				Links: appInvoiceLinks(c.RealmID, id)})
 		}
 	}
 	e.mu.RUnlock()
@@ -38,7 +40,7 @@ var appInvoicePage = template.Must(template.New("invoice").Parse(`<!doctype html
 <title>Invoice {{.ID}} (QuickBooks emulator)</title>` + pageStyle + `</head><body><main>
 {{if not .Found}}<h1>No invoice {{.ID}}</h1><p>No company of this emulator has an invoice with that id.</p>{{end}}
 {{range .Found}}<h1>Invoice {{index .Invoice "DocNumber"}} <span class="note">— {{.Company}}</span></h1>
-{{if .Deleted}}<p><strong>Deleted.</strong></p>{{end}}
+{{.Links}}{{if .Deleted}}<p><strong>Deleted.</strong></p>{{end}}
 <p>Customer: {{with index .Invoice "CustomerRef"}}{{index . "name"}}{{end}} · Date: {{index .Invoice "TxnDate"}} · Due: {{index .Invoice "DueDate"}}</p>
 <table><thead><tr><th>Description</th><th>Qty</th><th>Rate</th><th>Amount</th></tr></thead><tbody>
 {{range index .Invoice "Line"}}{{if eq (index . "DetailType") "SalesItemLineDetail"}}<tr><td>{{index . "Description"}}</td>

@@ -94,6 +94,8 @@ type company struct {
 	NextDocNumber int64                         `json:"nextDocNumber"`
 	Replays       map[string]replay             `json:"replays"`
 	ReplayOrder   []string                      `json:"replayOrder"`
+	// Mails are the invoices sent by email (POST /invoice/{id}/send), oldest first.
+	Mails []SentMail `json:"mails,omitempty"`
 }
 
 // maxReplays bounds the requestid cache per company.
@@ -193,7 +195,7 @@ func idSequence(entity string) string {
 	switch entity {
 	case "Customer", "Employee", "Vendor":
 		return "Name"
-	case "Invoice", "TimeActivity":
+	case "Invoice", "TimeActivity", "Payment":
 		return "Txn"
 	}
 	return entity

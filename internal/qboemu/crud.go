@@ -30,11 +30,11 @@ func decodeEntity(body []byte) (map[string]any, *fault) {
 	return obj, nil
 }
 
-// writable copies the fields a client may set.
-func writable(in map[string]any) map[string]any {
+// writable copies the fields a client may set on an entity.
+func writable(spec *entitySpec, in map[string]any) map[string]any {
 	obj := make(map[string]any, len(in))
 	for k, v := range in {
-		if !readOnly[k] && v != nil {
+		if !spec.isReadOnly(k) && v != nil {
 			obj[k] = v
 		}
 	}
@@ -66,7 +66,7 @@ func (tx *txn) create(spec *entitySpec, in map[string]any) (*record, *fault) {
 	if spec.apiReadOnly {
 		return nil, faultUnsupportedOperation("Operation Create is not supported for " + spec.name + " by this emulator; the tax lists are seeded per company kind")
 	}
-	obj := writable(in)
+	obj := writable(spec, in)
 	if f := spec.prepare(tx, obj, nil); f != nil {
 		return nil, f
 	}
@@ -119,7 +119,7 @@ func (tx *txn) update(spec *entitySpec, in map[string]any) (*record, *fault) {
 		obj = deepCopy(rec.Data).(map[string]any)
 		for k, v := range in {
 			switch {
-			case readOnly[k]:
+			case spec.isReadOnly(k):
 			case v == nil:
 				delete(obj, k)
 			default:
@@ -127,7 +127,7 @@ func (tx *txn) update(spec *entitySpec, in map[string]any) (*record, *fault) {
 			}
 		}
 	} else {
-		obj = writable(in)
+		obj = writable(spec, in)
 		for _, k := range []string{"Id", "SyncToken", "MetaData", "domain"} {
 			obj[k] = rec.Data[k]
 		}
@@ -155,11 +155,19 @@ func (tx *txn) remove(spec *entitySpec, in map[string]any) (map[string]any, *fau
 	if f != nil {
 		return nil, f
 	}
+	if spec.guard != nil {
+		if f := spec.guard(tx, rec, "delete"); f != nil {
+			return nil, f
+		}
+	}
 	rec.Deleted = true
 	rec.Changed = tx.now
 	id := str(rec.Data["Id"])
 	if spec.name == "Invoice" {
 		tx.setBilled(linkedTimeActivities(rec.Data), "Billable")
+	}
+	if spec.removed != nil {
+		spec.removed(tx, rec)
 	}
 	tx.changes = append(tx.changes, change{spec.name, id, "Delete"})
 	return map[string]any{"status": "Deleted", "domain": "QBO", "Id": id}, nil
@@ -173,6 +181,11 @@ func (tx *txn) void(spec *entitySpec, in map[string]any) (*record, *fault) {
 	rec, f := tx.target(spec, in)
 	if f != nil {
 		return nil, f
+	}
+	if spec.guard != nil {
+		if f := spec.guard(tx, rec, "void"); f != nil {
+			return nil, f
+		}
 	}
 	lines, _ := rec.Data["Line"].([]any)
 	for _, l := range lines {

@@ -73,6 +73,10 @@ type Options struct {
 	WebhookURL, WebhookVerifier, WebhookFormat string
 	// MaxBodyBytes caps request bodies (default 10 MiB).
 	MaxBodyBytes int64
+	// Latency delays every Accounting API request that passes the throttle,
+	// inside the in-flight accounting (a batch: once per item, as QBO runs
+	// the items one after the other). For benchmarks; default 0.
+	Latency time.Duration
 	// Logger receives the emulator's logs (default: discarded).
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
@@ -145,6 +149,10 @@ func New(opts Options) (*Emulator, error) {
 	e.auth.register(mux)
 	e.routeAdmin(mux)
 	mux.HandleFunc("GET /app/invoice", e.serveAppInvoice)
+	mux.HandleFunc("GET /app/invoice/pdf", e.serveAppInvoicePDF)
+	mux.HandleFunc("GET /app", e.serveAppCompanies)
+	mux.HandleFunc("GET /app/invoices", e.serveAppInvoices)
+	mux.HandleFunc("POST /app/invoices/pay", e.serveAppPay)
 	mux.HandleFunc("/v3/company/", e.serveAPI)
 	e.handler = e.recoverer(e.stamp(mux))
 	go e.saveLoop()

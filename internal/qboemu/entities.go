@@ -19,9 +19,21 @@ type entitySpec struct {
 	// apiReadOnly entities are read and queried but not written through the
 	// Accounting API (the tax lists, seeded per company kind).
 	apiReadOnly bool
-	prepare     func(tx *txn, obj, old map[string]any) *fault
-	after       func(tx *txn, rec *record)
+	// writes are fields of readOnly a client may set on this entity (a
+	// Payment's TotalAmt).
+	writes map[string]bool
+	// notQueryable properties fault when a query filters or orders on them.
+	notQueryable []string
+	prepare      func(tx *txn, obj, old map[string]any) *fault
+	after        func(tx *txn, rec *record)
+	// guard may refuse a delete or void ("delete", "void") of rec.
+	guard func(tx *txn, rec *record, operation string) *fault
+	// removed runs after rec was deleted.
+	removed func(tx *txn, rec *record)
 }
+
+// isReadOnly reports whether a client's value of k is ignored for this entity.
+func (s *entitySpec) isReadOnly(k string) bool { return readOnly[k] && !s.writes[k] }
 
 var specs = []*entitySpec{
 	{name: "Customer", nameList: true, prepare: prepareCustomer},
@@ -35,7 +47,9 @@ var specs = []*entitySpec{
 	{name: "TaxAgency", nameList: true, apiReadOnly: true},
 	{name: "CompanyCurrency", nameList: true, prepare: prepareCompanyCurrency},
 	{name: "TimeActivity", deletable: true, gated: true, prepare: prepareTimeActivity},
-	{name: "Invoice", deletable: true, voidable: true, prepare: prepareInvoice, after: linkTimeActivities},
+	{name: "Invoice", deletable: true, voidable: true, prepare: prepareInvoice, after: linkTimeActivities, guard: guardInvoicePayments},
+	{name: "Payment", deletable: true, writes: map[string]bool{"TotalAmt": true}, notQueryable: []string{"UnappliedAmt"},
+		prepare: preparePayment, after: paymentApplied, removed: paymentApplied},
 	{name: "CompanyInfo", singleton: true, prepare: prepareCompanyInfo},
 	{name: "Preferences", singleton: true, prepare: preparePreferences},
 }
@@ -56,7 +70,7 @@ var readOnly = map[string]bool{
 	"Id": true, "SyncToken": true, "MetaData": true, "domain": true, "sparse": true, "status": true,
 	"FullyQualifiedName": true, "Balance": true, "BalanceWithJobs": true, "TotalAmt": true,
 	"CurrentBalance": true, "CurrentBalanceWithSubAccounts": true, "Classification": true, "HomeTotalAmt": true,
-	"HomeBalance": true,
+	"HomeBalance": true, "UnappliedAmt": true,
 }
 
 func isSystemField(k string) bool {
@@ -69,6 +83,9 @@ type txn struct {
 	now         time.Time
 	hidden      map[string]map[string]bool // objects created earlier in the same batch
 	allowDupDoc bool
+	// includeVoid is include=void on a single update: a Payment update is
+	// its void (NOTES §9.8).
+	includeVoid bool
 	changes     []change
 	// req is the body of the update being prepared: what the client named, as
 	// opposed to what a sparse update kept from the stored object.
@@ -671,6 +688,9 @@ func prepareInvoice(tx *txn, obj, old map[string]any) *fault {
 	obj["TotalAmt"] = centsNumber(total)
 	obj["Balance"] = centsNumber(total)
 	if f := tx.invoiceCurrency(obj, customer, total); f != nil {
+		return f
+	}
+	if f := tx.invoicePayments(obj, old, total); f != nil {
 		return f
 	}
 	defaultTo(obj, "TxnDate", tx.today())

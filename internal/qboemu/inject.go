@@ -168,6 +168,8 @@ type counters struct {
 	requests map[requestKey]int
 	replays  map[string]int
 	drops    map[string]int
+	meters   map[string]*meterCount // by realm (metering.go)
+	mails    map[string]int         // invoices sent by email, by realm
 }
 
 type requestKey struct {
@@ -176,7 +178,8 @@ type requestKey struct {
 }
 
 func newCounters() *counters {
-	return &counters{requests: map[requestKey]int{}, replays: map[string]int{}, drops: map[string]int{}}
+	return &counters{requests: map[requestKey]int{}, replays: map[string]int{}, drops: map[string]int{},
+		meters: map[string]*meterCount{}, mails: map[string]int{}}
 }
 
 func (c *counters) request(realm, entity, operation string, status int) {
@@ -202,6 +205,7 @@ func (c *counters) reset(realm string) {
 	defer c.mu.Unlock()
 	if realm == "" {
 		c.requests, c.replays, c.drops = map[requestKey]int{}, map[string]int{}, map[string]int{}
+		c.meters, c.mails = map[string]*meterCount{}, map[string]int{}
 		return
 	}
 	for k := range c.requests {
@@ -211,6 +215,8 @@ func (c *counters) reset(realm string) {
 	}
 	delete(c.replays, realm)
 	delete(c.drops, realm)
+	delete(c.meters, realm)
+	delete(c.mails, realm)
 }
 
 // snapshot renders the counters: requests nested by realm, entity,
@@ -246,10 +252,13 @@ func (c *counters) snapshot(realm string) map[string]any {
 		}
 		return t
 	}
-	return map[string]any{
+	out := map[string]any{
 		"requests":           byRealm,
 		"requestsTotal":      total,
 		"replayedRequestIds": sum(c.replays),
 		"droppedResponses":   sum(c.drops),
+		"mailsSent":          sum(c.mails),
 	}
+	c.meterSnapshot(realm, out)
+	return out
 }

@@ -279,6 +279,20 @@ func parseQuery(s string) (*query, *fault) {
 	if p.peek().kind != tokEOF {
 		return nil, p.fail()
 	}
+	paths := make([][]string, 0, len(q.where)+len(q.order))
+	for _, c := range q.where {
+		paths = append(paths, c.path)
+	}
+	for _, k := range q.order {
+		paths = append(paths, k.path)
+	}
+	for _, path := range paths {
+		for _, name := range q.spec.notQueryable {
+			if len(path) > 0 && strings.EqualFold(path[0], name) {
+				return nil, faultQueryValidation("property '" + name + "' is not queryable")
+			}
+		}
+	}
 	return q, nil
 }
 

@@ -110,7 +110,11 @@ func (n *postNotifier) post(body []byte, sig string) error {
 	return nil
 }
 
-var eventVerb = map[string]string{"Create": "created", "Update": "updated", "Delete": "deleted", "Void": "voided", "Merge": "merged"}
+// eventVerb maps a legacy operation to its CloudEvents verb. The CloudEvents
+// types list no "emailed" (NOTES §7), so a send (legacy "Emailed") is
+// qbo.invoice.updated.v1 there.
+var eventVerb = map[string]string{"Create": "created", "Update": "updated", "Delete": "deleted", "Void": "voided", "Merge": "merged",
+	"Emailed": "updated"}
 
 // payload renders events as CloudEvents (an array) or the legacy
 // eventNotifications object grouped by realm.
