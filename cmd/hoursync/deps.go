@@ -6,11 +6,13 @@ import (
 	"log/slog"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
 	"hoursync/activities"
 	"hoursync/internal/config"
 	"hoursync/internal/intuit"
+	"hoursync/internal/meter"
 	"hoursync/internal/qbo"
 	"hoursync/internal/store"
 	"hoursync/internal/syncs"
@@ -24,10 +26,13 @@ type app struct {
 	Connections *intuit.Connections
 	Starter     *syncs.Starter
 	Activities  *activities.Activities
+	// Meter counts every QBO request (reads are metered by Intuit); run it with Run.
+	Meter *meter.Meter
 }
 
 // openApp connects the database and builds the shared pieces over the Temporal client.
-func openApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, c client.Client) (*app, error) {
+// reg, when set, receives the metrics of the QBO request meter (the worker's).
+func openApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, c client.Client, reg prometheus.Registerer) (*app, error) {
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
@@ -46,10 +51,12 @@ func openApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, c cli
 		db.Close()
 		return nil, fmt.Errorf("QBO rate limiter: %w", err)
 	}
+	a.Meter = meter.New(db.DB, reg, meter.Options{Budget: cfg.QBOReadBudget, Logger: logger})
 	a.Starter = syncs.New(c, cfg.TemporalTaskQueue, a.Store)
 	a.Activities = &activities.Activities{
 		Store:  a.Store,
-		QBO:    &activities.QBOCompanies{Connections: a.Connections, Options: qbo.Options{BaseURL: cfg.QBOAPIBaseURL, Limiter: limiter, Logger: logger}},
+		QBO:    &activities.QBOCompanies{Connections: a.Connections, Options: qbo.Options{BaseURL: cfg.QBOAPIBaseURL, Limiter: limiter, Logger: logger,
+			Observer: a.Meter}},
 		Syncs:  a.Starter,
 		Logger: logger,
 	}

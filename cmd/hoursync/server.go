@@ -22,7 +22,7 @@ func runServer(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 		return err
 	}
 	defer c.Close()
-	a, err := openApp(ctx, cfg, logger, c)
+	a, err := openApp(ctx, cfg, logger, c, nil)
 	if err != nil {
 		return err
 	}

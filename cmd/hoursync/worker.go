@@ -40,11 +40,21 @@ func runWorker(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 		return err
 	}
 	defer c.Close()
-	deps, err := openApp(ctx, cfg, logger, c)
+	deps, err := openApp(ctx, cfg, logger, c, reg)
 	if err != nil {
 		return err
 	}
 	defer deps.Close()
+	// The activities record sync outcomes (and read connection states) here: operators
+	// alert on them from the worker's metrics.
+	if err := deps.Store.RegisterMetrics(reg); err != nil {
+		return err
+	}
+	meterCtx, stopMeter := context.WithCancel(context.WithoutCancel(ctx))
+	meterDone := make(chan struct{})
+	go func() { deps.Meter.Run(meterCtx, 5*time.Second); close(meterDone) }()
+	// Stopped after the worker, so the counts of its last calls are written too.
+	defer func() { stopMeter(); <-meterDone }()
 	w, err := worker.New(c, worker.Options{
 		TaskQueue:               cfg.TemporalTaskQueue,
 		MaxConcurrentActivities: cfg.WorkerConcurrency,
