@@ -114,6 +114,9 @@ type Customer struct {
 	Job                *bool         `json:"Job,omitempty"`
 	ParentRef          *Ref          `json:"ParentRef,omitempty"`
 	Balance            *Money        `json:"Balance,omitempty"`
+	DefaultTaxCodeRef  *Ref          `json:"DefaultTaxCodeRef,omitempty"`
+	CurrencyRef        *Ref          `json:"CurrencyRef,omitempty"`
+	SalesTermRef       *Ref          `json:"SalesTermRef,omitempty"`
 }
 
 // EntityName implements Entity.
@@ -156,6 +159,7 @@ type Item struct {
 	UnitPrice          *Money `json:"UnitPrice,omitempty"`
 	IncomeAccountRef   *Ref   `json:"IncomeAccountRef,omitempty"`
 	ExpenseAccountRef  *Ref   `json:"ExpenseAccountRef,omitempty"`
+	SalesTaxCodeRef    *Ref   `json:"SalesTaxCodeRef,omitempty"`
 }
 
 // EntityName implements Entity.
@@ -268,6 +272,14 @@ type Invoice struct {
 	SalesTermRef *Ref          `json:"SalesTermRef,omitempty"`
 	TotalAmt     *Money        `json:"TotalAmt,omitempty"`
 	Balance      *Money        `json:"Balance,omitempty"`
+	// Tax and currency (NOTES §9): GlobalTaxCalculation in non-US companies only;
+	// CurrencyRef only when multicurrency is on.
+	GlobalTaxCalculation string        `json:"GlobalTaxCalculation,omitempty"`
+	TxnTaxDetail         *TxnTaxDetail `json:"TxnTaxDetail,omitempty"`
+	CurrencyRef          *Ref          `json:"CurrencyRef,omitempty"`
+	ExchangeRate         *Decimal7     `json:"ExchangeRate,omitempty"`
+	HomeTotalAmt         *Money        `json:"HomeTotalAmt,omitempty"`
+	DeliveryInfo         *DeliveryInfo `json:"DeliveryInfo,omitempty"`
 }
 
 // EntityName implements Entity.
@@ -298,6 +310,8 @@ type SalesItemLineDetail struct {
 	UnitPrice   *Money    `json:"UnitPrice,omitempty"`
 	ServiceDate string    `json:"ServiceDate,omitempty"`
 	TaxCodeRef  *Ref      `json:"TaxCodeRef,omitempty"`
+	// TaxInclusiveAmt is the line's amount with tax (TaxInclusive invoices).
+	TaxInclusiveAmt *Money `json:"TaxInclusiveAmt,omitempty"`
 }
 
 // SubTotalLineDetail is the (usually empty) detail of QBO's computed subtotal line.
@@ -343,6 +357,8 @@ type Preferences struct {
 	SalesFormsPrefs   *SalesFormsPrefs   `json:"SalesFormsPrefs,omitempty"`
 	TimeTrackingPrefs *TimeTrackingPrefs `json:"TimeTrackingPrefs,omitempty"`
 	OtherPrefs        *OtherPrefs        `json:"OtherPrefs,omitempty"`
+	TaxPrefs          *TaxPrefs          `json:"TaxPrefs,omitempty"`
+	CurrencyPrefs     *CurrencyPrefs     `json:"CurrencyPrefs,omitempty"`
 }
 
 // EntityName implements Entity.
