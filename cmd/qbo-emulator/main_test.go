@@ -63,10 +63,22 @@ func TestBadFlagsAreRejected(t *testing.T) {
 		{"-limits", "maybe"},
 		{"-webhook-format", "xml"},
 		{"-time-scale", "0"},
+		{"-latency", "-1ms"},
+		{"-latency", "soon"},
 		{"-nope"},
 	} {
 		if err := run(context.Background(), args, io.Discard, io.Discard); err == nil {
 			t.Errorf("%v: want an error", args)
 		}
+	}
+}
+
+func TestLatencyFlag(t *testing.T) {
+	c, err := parseFlags([]string{"-latency", "150ms"}, io.Discard)
+	if err != nil || c.latency != 150*time.Millisecond {
+		t.Fatalf("-latency 150ms: %v %v", c.latency, err)
+	}
+	if c, _ := parseFlags(nil, io.Discard); c.latency != 0 {
+		t.Fatalf("default latency: %v", c.latency)
 	}
 }

@@ -159,22 +159,27 @@ func (h *harness) meterOf(realm string) (reads, writes, batches int, all map[str
 func TestCountersMeterReadsAndWritesPerRealm(t *testing.T) {
 	h := newHarness(t, PlanPlus)
 	otherRealm, otherToken := h.newCompany("Other Co", PlanPlus)
-	cust := h.create("Customer", map[string]any{"DisplayName": "Metered"})                                                                                               // write
-	inv := h.create("Invoice", map[string]any{"CustomerRef": ref(cust["Id"].(string)), "Line": []any{map[string]any{"DetailType": "SalesItemLineDetail", "Amount": 5}}}) // write
-	h.read("customer", cust["Id"].(string))                                                                                                                              // read
-	h.call(http.MethodGet, "customer/999999", nil)                                                                                                                       // read (a fault is still a call)
-	h.query("select * from Customer")                                                                                                                                    // read
-	h.call(http.MethodPost, "query", "select * from Item", "Content-Type", "application/text")                                                                           // read
-	h.cdcBlocks("Customer", h.emu.now().Add(-time.Hour))                                                                                                                 // read
-	h.call(http.MethodGet, "invoice/"+inv["Id"].(string)+"/pdf", nil, "Accept", "application/pdf")                                                                       // read
-	h.call(http.MethodGet, "reports/ProfitAndLoss", nil)                                                                                                                 // read
-	h.call(http.MethodPost, "batch", map[string]any{"BatchItemRequest": []any{                                                                                           // batch: 1 read + 2 writes
+	// Writes: two creates.
+	cust := h.create("Customer", map[string]any{"DisplayName": "Metered"})
+	inv := h.create("Invoice", map[string]any{"CustomerRef": ref(cust["Id"].(string)),
+		"Line": []any{map[string]any{"DetailType": "SalesItemLineDetail", "Amount": 5}}})
+	// Reads: GET (a fault is still a call), query GET and POST, CDC, PDF, a report.
+	h.read("customer", cust["Id"].(string))
+	h.call(http.MethodGet, "customer/999999", nil)
+	h.query("select * from Customer")
+	h.call(http.MethodPost, "query", "select * from Item", "Content-Type", "application/text")
+	h.cdcBlocks("Customer", h.emu.now().Add(-time.Hour))
+	h.call(http.MethodGet, "invoice/"+inv["Id"].(string)+"/pdf", nil, "Accept", "application/pdf")
+	h.call(http.MethodGet, "reports/ProfitAndLoss", nil)
+	// A batch: 1 read and 2 writes inside.
+	h.call(http.MethodPost, "batch", map[string]any{"BatchItemRequest": []any{
 		map[string]any{"bId": "1", "Query": "select * from Customer"},
 		map[string]any{"bId": "2", "Customer": map[string]any{"DisplayName": "Batch Metered"}},
 		map[string]any{"bId": "3", "operation": "update", "Customer": map[string]any{"Id": cust["Id"], "SyncToken": "0", "sparse": true, "Notes": "x"}},
 	}})
-	h.callAs("not-a-valid-token-at-all", http.MethodGet, "customer/1", nil) // 401: never reaches the meter
-	h.callAs(otherToken, http.MethodGet, "/v3/company/"+otherRealm+"/companyinfo/"+otherRealm, nil)    // the other realm's read
+	// A 401 never reaches the meter; the other realm's read is its own.
+	h.callAs("not-a-valid-token-at-all", http.MethodGet, "customer/1", nil)
+	h.callAs(otherToken, http.MethodGet, "/v3/company/"+otherRealm+"/companyinfo/"+otherRealm, nil)
 
 	reads, writes, batches, all := h.meterOf(h.realm)
 	if reads != 8 || writes != 4 || batches != 1 {

@@ -71,7 +71,8 @@ func nodeClientDir(t *testing.T) string {
 // TestPublicQBOClientLibraryWorksUnchanged runs node-quickbooks 2.0.50
 // against the emulator: create, read, sparse update, its own query syntax
 // (lower-case keywords, \' escapes, startposition/maxresults appended,
-// count), batch, delete, CDC and a fault, then refreshes its token and
+// count), batch, delete, CDC, a payment (applied, voided, deleted), the
+// invoice PDF and send, and a fault, then refreshes its token and
 // revokes the grant, with only the client's endpoint URLs pointed at the
 // emulator.
 func TestPublicQBOClientLibraryWorksUnchanged(t *testing.T) {

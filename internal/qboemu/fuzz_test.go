@@ -56,6 +56,7 @@ func FuzzEntityDecode(f *testing.F) {
 		`{"Id":"2","SyncToken":"0","sparse":true,"Notes":null}`,
 		`{"Name":"Income 2","AccountType":"Income"}`,
 		`{"CompanyName":"X","CompanyAddr":{}}`,
+		`{"CustomerRef":{"value":"2"},"TotalAmt":"10.005","Line":[{"Amount":5,"LinkedTxn":[{"TxnId":"3","TxnType":"Invoice"}]},{"Amount":1,"LinkedTxn":[{"TxnId":3,"TxnType":"Invoice"}]}]}`,
 		`{"DisplayName":"X","a b":1,"<x>":{"9":[1,{"value":"v","name":"n"}]},"xmlns":"q","Notes":"\u0000\u0001"}`,
 		`[]`, `null`, `{"a":`, "{\"DisplayName\":\"\xff\"}", `{"Hours":-1}`, `{"Line":"x"}`, `{"Amount":1e999999}`,
 	} {

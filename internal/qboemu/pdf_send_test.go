@@ -101,7 +101,7 @@ func TestInvoiceSend(t *testing.T) {
 		sent["SyncToken"] != "0" || sent["BillEmail"].(map[string]any)["Address"] != "ap@mail.example" {
 		t.Fatalf("sent: %v", sent)
 	}
-	sent = send("?sendTo=" + url.QueryEscape("billing+qbo@other.example")).ok(t, "Invoice")
+	sent = send("?sendTo="+url.QueryEscape("billing+qbo@other.example")).ok(t, "Invoice")
 	if sent["BillEmail"].(map[string]any)["Address"] != "billing+qbo@other.example" || sent["SyncToken"] != "0" {
 		t.Fatalf("sendTo: %v", sent)
 	}

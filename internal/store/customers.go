@@ -9,15 +9,19 @@ import (
 
 // Customer is someone the firm bills.
 type Customer struct {
-	ID          int64     `db:"id" json:"id"`
-	AccountID   int64     `db:"account_id" json:"-"`
-	DisplayName string    `db:"display_name" json:"display_name"`
-	ContactName string    `db:"contact_name" json:"contact_name"`
-	Email       string    `db:"email" json:"email"`
-	Active      bool      `db:"active" json:"active"`
-	Version     int64     `db:"version" json:"version"`
-	CreatedAt   time.Time `db:"created_at" json:"created_at"`
-	UpdatedAt   time.Time `db:"updated_at" json:"updated_at"`
+	ID          int64  `db:"id" json:"id"`
+	AccountID   int64  `db:"account_id" json:"-"`
+	DisplayName string `db:"display_name" json:"display_name"`
+	ContactName string `db:"contact_name" json:"contact_name"`
+	Email       string `db:"email" json:"email"`
+	Active      bool   `db:"active" json:"active"`
+	// Taxable, TaxCode (a QBO TaxCode id) and Currency come from QBO.
+	Taxable   bool      `db:"taxable" json:"taxable"`
+	TaxCode   string    `db:"tax_code" json:"tax_code"`
+	Currency  string    `db:"currency" json:"currency"`
+	Version   int64     `db:"version" json:"version"`
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt time.Time `db:"updated_at" json:"updated_at"`
 }
 
 // CustomerInput is a customer to create or the new values of one.
@@ -44,7 +48,7 @@ func (p Page) limit() int {
 	return p.Limit
 }
 
-const customerColumns = `id, account_id, display_name, contact_name, email, active, version, created_at, updated_at`
+const customerColumns = `id, account_id, display_name, contact_name, email, active, taxable, tax_code, currency, version, created_at, updated_at`
 
 // CreateCustomer adds a customer; a display name already used in the account (any
 // case) is a *DuplicateError on display_name.

@@ -66,6 +66,8 @@ type InvoiceLine struct {
 	AmountCents   int64  `db:"amount_cents" json:"amount_cents"`
 	// Minutes is the cards' total on a line billed from time cards; 0 on a line typed by hand.
 	Minutes int64 `db:"minutes" json:"minutes,omitempty"`
+	// TaxCode is the line's QBO TaxCode id.
+	TaxCode string `db:"tax_code" json:"tax_code"`
 }
 
 // InvoiceInput is an invoice's header and lines. An empty Number takes the next one.
@@ -80,6 +82,20 @@ type InvoiceInput struct {
 	// TermID picks one of the account's imported terms (0: none); a zero DueDate then
 	// follows the term from InvoiceDate.
 	TermID int64
+	// Sales tax: GlobalTaxCalculation ("" for the company's default), the invoice's
+	// code (US manual), a total tax the person typed (US; nil for none) and the
+	// currency ("" for the customer's).
+	TaxCalculation   string
+	TaxCode          string
+	TaxOverrideCents *int64
+	Currency         string
+}
+
+func (in InvoiceInput) override() any {
+	if in.TaxOverrideCents == nil {
+		return nil
+	}
+	return *in.TaxOverrideCents
 }
 
 // LineInput is a line to write; its amount is computed. With Minutes (a line billed
@@ -90,6 +106,8 @@ type LineInput struct {
 	QuantityMilli int64
 	RateCents     int64
 	Minutes       int64
+	// TaxCode is the line's QBO TaxCode id ("" for none; the global model needs one).
+	TaxCode string
 }
 
 // LineAmount is quantity × rate rounded half-up to cents, the amount of a line typed by
@@ -161,9 +179,10 @@ func insertInvoice(ctx context.Context, tx *sqlx.Tx, accountID int64, in Invoice
 	}
 	var id int64
 	err = tx.GetContext(ctx, &id, `INSERT INTO invoices (account_id, customer_id, number, invoice_date, due_date, terms, memo, number_auto,
-		term_id, due_date_explicit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		term_id, due_date_explicit, tax_calculation, tax_code, tax_override_cents, currency)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 		accountID, in.CustomerID, number, in.InvoiceDate.Format(time.DateOnly), terms.dueDate, terms.text, in.Memo, auto,
-		terms.termID, terms.explicit)
+		terms.termID, terms.explicit, in.TaxCalculation, in.TaxCode, in.override(), in.Currency)
 	if err != nil {
 		return 0, fmt.Errorf("store: create invoice: %w", mapError(err))
 	}
@@ -177,9 +196,9 @@ func writeLines(ctx context.Context, tx *sqlx.Tx, accountID, invoiceID int64, li
 	for i, l := range lines {
 		qty, amount := l.amount()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO invoice_lines (account_id, invoice_id, position, service_id, description,
-			quantity_milli, rate_cents, amount_cents, minutes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			quantity_milli, rate_cents, amount_cents, minutes, tax_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			accountID, invoiceID, i+1, l.ServiceID, l.Description, qty, l.RateCents, amount,
-			sql.NullInt64{Int64: l.Minutes, Valid: l.Minutes > 0}); err != nil {
+			sql.NullInt64{Int64: l.Minutes, Valid: l.Minutes > 0}, l.TaxCode); err != nil {
 			return fmt.Errorf("store: write invoice line %d: %w", i+1, mapError(err))
 		}
 	}
@@ -338,7 +357,7 @@ func (s *Store) getInvoice(ctx context.Context, accountID, id int64, withDeleted
 		return Invoice{}, fmt.Errorf("store: get invoice: %w", mapError(err))
 	}
 	if err := s.db.SelectContext(ctx, &inv.Lines, `SELECT id, invoice_id, position, service_id, description, quantity_milli,
-		rate_cents, amount_cents, COALESCE(minutes, 0) AS minutes FROM invoice_lines WHERE account_id = $1 AND invoice_id = $2 ORDER BY position`, accountID, id); err != nil {
+		rate_cents, amount_cents, COALESCE(minutes, 0) AS minutes, tax_code FROM invoice_lines WHERE account_id = $1 AND invoice_id = $2 ORDER BY position`, accountID, id); err != nil {
 		return Invoice{}, fmt.Errorf("store: get invoice lines: %w", mapError(err))
 	}
 	return inv, nil
@@ -427,9 +446,10 @@ func (s *Store) UpdateInvoice(ctx context.Context, accountID, id int64, in Invoi
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE invoices SET number = $3, invoice_date = $4, due_date = $5, terms = $6, memo = $7,
 			number_auto = (number_auto AND lower(number) = lower($3)), term_id = $8, due_date_explicit = $9,
+			tax_calculation = $10, tax_code = $11, tax_override_cents = $12, currency = $13,
 			version = version + 1, updated_at = now() WHERE account_id = $1 AND id = $2`,
 			accountID, id, number, in.InvoiceDate.Format(time.DateOnly), terms.dueDate, terms.text, in.Memo,
-			terms.termID, terms.explicit); err != nil {
+			terms.termID, terms.explicit, in.TaxCalculation, in.TaxCode, in.override(), in.Currency); err != nil {
 			return fmt.Errorf("store: update invoice: %w", mapError(err))
 		}
 		lines, err := keepCardMinutes(ctx, tx, accountID, id, in.Lines)

@@ -9,15 +9,17 @@ import (
 
 // Service is a kind of work the firm bills for, at an hourly rate.
 type Service struct {
-	ID          int64     `db:"id" json:"id"`
-	AccountID   int64     `db:"account_id" json:"-"`
-	Name        string    `db:"name" json:"name"`
-	Description string    `db:"description" json:"description"`
-	RateCents   int64     `db:"rate_cents" json:"rate_cents"`
-	Active      bool      `db:"active" json:"active"`
-	Version     int64     `db:"version" json:"version"`
-	CreatedAt   time.Time `db:"created_at" json:"created_at"`
-	UpdatedAt   time.Time `db:"updated_at" json:"updated_at"`
+	ID          int64  `db:"id" json:"id"`
+	AccountID   int64  `db:"account_id" json:"-"`
+	Name        string `db:"name" json:"name"`
+	Description string `db:"description" json:"description"`
+	RateCents   int64  `db:"rate_cents" json:"rate_cents"`
+	Active      bool   `db:"active" json:"active"`
+	// TaxCode is the QBO TaxCode id its lines get by default (from the QBO item).
+	TaxCode   string    `db:"tax_code" json:"tax_code"`
+	Version   int64     `db:"version" json:"version"`
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt time.Time `db:"updated_at" json:"updated_at"`
 }
 
 // ServiceInput is a service to create or the new values of one.
@@ -28,7 +30,7 @@ type ServiceInput struct {
 	Active      bool
 }
 
-const serviceColumns = `id, account_id, name, description, rate_cents, active, version, created_at, updated_at`
+const serviceColumns = `id, account_id, name, description, rate_cents, active, tax_code, version, created_at, updated_at`
 
 // CreateService adds a service; a name already used in the account (any case) is a
 // *DuplicateError on name.

@@ -107,6 +107,31 @@ async function main() {
   check(blocks[0].Customer.length === 2 && blocks[1].Invoice[0].status === 'Deleted', 'changeDataCapture', cdc);
   done.push('cdc');
 
+  const inv2 = await call('createInvoice', {
+    CustomerRef: { value: cust.Id }, BillEmail: { Address: 'ap@obrien.example' },
+    Line: [{ DetailType: 'SalesItemLineDetail', Amount: 100, SalesItemLineDetail: { ItemRef: { value: item.Id } } }],
+  });
+  const pay = await call('createPayment', {
+    CustomerRef: { value: cust.Id }, TotalAmt: 60, Line: [{ Amount: 60, LinkedTxn: [{ TxnId: inv2.Id, TxnType: 'Invoice' }] }],
+  });
+  check(pay.Id && pay.UnappliedAmt === 0, 'createPayment', pay);
+  const paid = await call('getInvoice', inv2.Id);
+  check(paid.Balance === 40 && paid.LinkedTxn.some((l) => l.TxnType === 'Payment' && l.TxnId === pay.Id), 'invoice after payment', paid);
+  const voided = await call('voidPayment', { Id: pay.Id, SyncToken: pay.SyncToken });
+  check(voided.TotalAmt === 0 && voided.PrivateNote === 'Voided', 'voidPayment', voided);
+  check((await call('getInvoice', inv2.Id)).Balance === 100, 'invoice after void', null);
+  const gone = await call('deletePayment', { Id: voided.Id, SyncToken: voided.SyncToken });
+  check(gone.Payment && gone.Payment.status === 'Deleted', 'deletePayment', gone);
+  done.push('payment');
+
+  const pdf = await call('getInvoicePdf', inv2.Id);
+  check(Buffer.from(pdf).subarray(0, 5).toString() === '%PDF-', 'getInvoicePdf', String(Buffer.from(pdf).subarray(0, 40)));
+  done.push('pdf');
+
+  const sent = await call('sendInvoicePdf', inv2.Id, 'billing@obrien.example');
+  check(sent.EmailStatus === 'EmailSent' && sent.BillEmail.Address === 'billing@obrien.example', 'sendInvoicePdf', sent);
+  done.push('send');
+
   const info = await call('getCompanyInfo', process.env.QBO_REALM);
   check(info.CompanyName, 'getCompanyInfo', info);
   const prefs = await call('getPreferences');
