@@ -70,24 +70,48 @@ func (a *Activities) RecordSyncOutcome(ctx context.Context, in workflows.RecordO
 }
 
 // LoadTimeCards returns what the workflow needs to order the cards' sync; cards that
-// no longer exist are left out.
+// no longer exist are left out. With CheckDependencies it also says which employees,
+// customers and services need nothing ensured, in one query per kind, so a batch whose
+// dependencies are all in QBO already costs no activity per object.
 func (a *Activities) LoadTimeCards(ctx context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) {
 	cards, err := a.Store.GetTimeCardsForSync(ctx, in.AccountID, in.CardIDs)
 	if err != nil {
 		return nil, err
 	}
+	var links map[int64]store.Link
+	if in.RealmID != "" {
+		if links, err = a.Store.LinksOf(ctx, in.AccountID, in.RealmID, store.ObjectTimeCard, in.CardIDs); err != nil {
+			return nil, err
+		}
+	}
 	refs := make([]workflows.TimeCardRef, 0, len(cards))
+	var users, customers, services []int64
 	for _, c := range cards {
 		ref := workflows.TimeCardRef{CardID: c.ID, UserID: c.UserID, CustomerID: c.CustomerID,
 			ServiceID: c.ServiceID, Deleted: c.DeletedAt.Valid}
 		if in.RealmID != "" && !ref.Deleted {
-			link, linked, err := a.linkOf(ctx, in.AccountID, in.RealmID, store.ObjectTimeCard, c.ID)
-			if err != nil {
-				return nil, err
+			link, linked := links[c.ID]
+			ref.UpToDate = linked && !link.QBODeleted && link.SyncedVersion >= c.Version
+			if !ref.UpToDate {
+				users, customers, services = append(users, c.UserID), append(customers, c.CustomerID), append(services, c.ServiceID)
 			}
-			ref.UpToDate = linked && link.SyncedVersion >= c.Version
 		}
 		refs = append(refs, ref)
+	}
+	if !in.CheckDependencies || in.RealmID == "" {
+		return refs, nil
+	}
+	inSync := map[string]map[int64]bool{}
+	for objectType, ids := range map[string][]int64{store.ObjectUser: users, store.ObjectCustomer: customers, store.ObjectService: services} {
+		if inSync[objectType], err = a.Store.InSyncWithQBO(ctx, in.AccountID, in.RealmID, objectType, ids); err != nil {
+			return nil, err
+		}
+	}
+	for i := range refs {
+		r := &refs[i]
+		r.EmployeeInSync = inSync[store.ObjectUser][r.UserID]
+		r.CustomerInSync = inSync[store.ObjectCustomer][r.CustomerID]
+		r.ServiceInSync = inSync[store.ObjectService][r.ServiceID]
 	}
 	return refs, nil
 }
@@ -129,15 +153,15 @@ func (a *Activities) PrepareTimeActivities(ctx context.Context, in workflows.Pre
 	if err != nil {
 		return nil, err
 	}
-	names := newNames(a.Store, in.AccountID)
+	b, err := a.loadBatch(ctx, in, cards)
+	if err != nil {
+		return nil, err
+	}
 	ops := make([]workflows.TimeActivityOp, 0, len(cards))
 	for _, c := range cards {
 		op := workflows.TimeActivityOp{CardID: c.ID, Version: c.Version, Faults: faults[c.ID]}
-		link, linked, err := a.linkOf(ctx, in.AccountID, in.RealmID, store.ObjectTimeCard, c.ID)
-		if err != nil {
-			return nil, err
-		}
-		if linked {
+		link, linked := b.cards[c.ID]
+		if linked && !link.QBODeleted {
 			op.QBOID, op.SyncToken = link.QBOID, link.SyncToken
 		}
 		if c.DeletedAt.Valid {
@@ -160,18 +184,18 @@ func (a *Activities) PrepareTimeActivities(ctx context.Context, in workflows.Pre
 		default:
 			op.Op = workflows.OpUpdate
 		}
-		if op.EmployeeQBOID, err = a.linkedQBOID(ctx, in.AccountID, in.RealmID, store.ObjectUser, c.UserID); err != nil {
+		if op.EmployeeQBOID, err = b.qboID(store.ObjectUser, c.UserID); err != nil {
 			return nil, err
 		}
-		if op.CustomerQBOID, err = a.linkedQBOID(ctx, in.AccountID, in.RealmID, store.ObjectCustomer, c.CustomerID); err != nil {
+		if op.CustomerQBOID, err = b.qboID(store.ObjectCustomer, c.CustomerID); err != nil {
 			return nil, err
 		}
-		if op.ItemQBOID, err = a.linkedQBOID(ctx, in.AccountID, in.RealmID, store.ObjectService, c.ServiceID); err != nil {
+		if op.ItemQBOID, err = b.qboID(store.ObjectService, c.ServiceID); err != nil {
 			return nil, err
 		}
-		if op.EmployeeName, op.CustomerName, op.ServiceName, err = names.of(ctx, c); err != nil {
-			return nil, err
-		}
+		op.EmployeeName = b.names[store.ObjectUser][c.UserID]
+		op.CustomerName = b.names[store.ObjectCustomer][c.CustomerID]
+		op.ServiceName = b.names[store.ObjectService][c.ServiceID]
 		op.TxnDate = c.Date()
 		op.Minutes = c.Minutes
 		op.Billable = c.Billable
@@ -179,9 +203,7 @@ func (a *Activities) PrepareTimeActivities(ctx context.Context, in workflows.Pre
 		op.Description = c.Notes
 		op.StartTime, op.EndTime, op.BreakMinutes = startEnd(c, acct.TimeZone)
 		if c.InvoiceID.Valid {
-			if _, invLinked, err := a.linkOf(ctx, in.AccountID, in.RealmID, store.ObjectInvoice, c.InvoiceID.Int64); err != nil {
-				return nil, err
-			} else if invLinked {
+			if inv, invLinked := b.invoices[c.InvoiceID.Int64]; invLinked && !inv.QBODeleted {
 				op.InvoiceID = c.InvoiceID.Int64
 				// Its invoice is in QBO and links this time, so QBO has it billed: QBO
 				// owns that state, and an update must not send it back to Billable.
@@ -191,6 +213,57 @@ func (a *Activities) PrepareTimeActivities(ctx context.Context, in workflows.Pre
 		ops = append(ops, op)
 	}
 	return ops, nil
+}
+
+// batchLinks is what preparing a batch reads of the objects its cards refer to, each
+// kind in one query: the links of the cards, of their employees, customers, services
+// and invoices, and the names a person knows the first three by.
+type batchLinks struct {
+	cards    map[int64]store.Link
+	invoices map[int64]store.Link
+	deps     map[string]map[int64]store.Link
+	names    map[string]map[int64]string
+}
+
+func (a *Activities) loadBatch(ctx context.Context, in workflows.PrepareInput, cards []store.TimeCard) (batchLinks, error) {
+	b := batchLinks{deps: map[string]map[int64]store.Link{}, names: map[string]map[int64]string{}}
+	ids := map[string][]int64{}
+	var invoices []int64
+	for _, c := range cards {
+		ids[store.ObjectUser] = append(ids[store.ObjectUser], c.UserID)
+		ids[store.ObjectCustomer] = append(ids[store.ObjectCustomer], c.CustomerID)
+		ids[store.ObjectService] = append(ids[store.ObjectService], c.ServiceID)
+		if c.InvoiceID.Valid {
+			invoices = append(invoices, c.InvoiceID.Int64)
+		}
+	}
+	var err error
+	if b.cards, err = a.Store.LinksOf(ctx, in.AccountID, in.RealmID, store.ObjectTimeCard, in.IDs); err != nil {
+		return b, err
+	}
+	if b.invoices, err = a.Store.LinksOf(ctx, in.AccountID, in.RealmID, store.ObjectInvoice, invoices); err != nil {
+		return b, err
+	}
+	for objectType, list := range ids {
+		if b.deps[objectType], err = a.Store.LinksOf(ctx, in.AccountID, in.RealmID, objectType, list); err != nil {
+			return b, err
+		}
+		if b.names[objectType], err = a.Store.NamesOf(ctx, in.AccountID, objectType, list); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
+}
+
+// qboID is the QBO id a card's employee, customer or service is linked to.
+func (b batchLinks) qboID(objectType string, id int64) (string, error) {
+	link, ok := b.deps[objectType][id]
+	if !ok {
+		// The workflow ensures every dependency first; a missing link means it was
+		// unlinked in between, which a retry of the whole sync fixes.
+		return "", fmt.Errorf("activities: %s %d is not linked to QuickBooks yet", objectType, id)
+	}
+	return link.QBOID, nil
 }
 
 // startEnd gives the card's start and end as QBO takes them (RFC 3339 with the offset
@@ -225,45 +298,6 @@ func startEnd(c store.TimeCard, timeZone string) (start, end string, breakMinute
 		return "", "", 0
 	}
 	return s.Format(time.RFC3339), e.Format(time.RFC3339), worked - c.Minutes
-}
-
-// names reads the names of the people, customers and services a batch's cards refer
-// to, each once, for the messages a person reads.
-type names struct {
-	store     *store.Store
-	accountID int64
-	users     map[int64]string
-	customers map[int64]string
-	services  map[int64]string
-}
-
-func newNames(s *store.Store, accountID int64) *names {
-	return &names{store: s, accountID: accountID, users: map[int64]string{}, customers: map[int64]string{}, services: map[int64]string{}}
-}
-
-func (n *names) of(ctx context.Context, c store.TimeCard) (employee, customer, service string, err error) {
-	if _, ok := n.users[c.UserID]; !ok {
-		u, err := n.store.GetUser(ctx, n.accountID, c.UserID)
-		if err != nil {
-			return "", "", "", err
-		}
-		n.users[c.UserID] = u.FullName()
-	}
-	if _, ok := n.customers[c.CustomerID]; !ok {
-		cu, err := n.store.GetCustomer(ctx, n.accountID, c.CustomerID)
-		if err != nil {
-			return "", "", "", err
-		}
-		n.customers[c.CustomerID] = cu.DisplayName
-	}
-	if _, ok := n.services[c.ServiceID]; !ok {
-		sv, err := n.store.GetService(ctx, n.accountID, c.ServiceID)
-		if err != nil {
-			return "", "", "", err
-		}
-		n.services[c.ServiceID] = sv.Name
-	}
-	return n.users[c.UserID], n.customers[c.CustomerID], n.services[c.ServiceID], nil
 }
 
 func (a *Activities) linkedQBOID(ctx context.Context, accountID int64, realmID, objectType string, id int64) (string, error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"hoursync/internal/qbo"
 	"hoursync/internal/store"
@@ -71,6 +72,9 @@ func (a *Activities) PushTimeActivities(ctx context.Context, in workflows.PushTi
 	if err != nil {
 		return nil, err
 	}
+	if in.Singles {
+		return a.pushSingles(ctx, c, in, send, outcomes, r)
+	}
 	writes := make([]qbo.BatchOp[qbo.TimeActivity], len(send))
 	for i, op := range send {
 		writes[i] = qbo.BatchOp[qbo.TimeActivity]{BID: "b" + strconv.Itoa(i), Operation: op.Op, Entity: timeActivityOf(op)}
@@ -85,39 +89,132 @@ func (a *Activities) PushTimeActivities(ctx context.Context, in workflows.PushTi
 	for i, op := range send {
 		heartbeat(ctx, i)
 		res := results[i]
-		msg := ""
 		if errors.Is(res.Err, qbo.ErrStale) && op.Op == workflows.OpUpdate {
 			// Edited in QBO since our last sync: Hoursync owns time cards, so re-apply.
 			res.Entity, res.Err = reapplyTimeActivity(ctx, c, in.RealmID, op)
-			msg = "QuickBooks had a newer copy of this time; Hoursync's values were applied on top of it."
+			res.Err = reapplied(res.Err)
 		}
-		if errors.Is(res.Err, qbo.ErrNotFound) && op.Op == workflows.OpDelete {
-			res.Err = nil // already gone in QBO: the deletion is done
-			res.Entity = qbo.TimeActivity{Header: qbo.Header{ID: op.QBOID, SyncToken: op.SyncToken}}
-		}
-		outcome := workflows.Outcome{Object: workflows.ObjectRef{Type: workflows.ObjectTimeCard, ID: op.CardID}}
-		if res.Err != nil {
-			outcome.ErrorType, outcome.Message = cardFailure(op, res.Err)
-			if err := a.recordTimeCardFault(ctx, in, op, res.Err, outcome, r); err != nil {
-				return nil, err
-			}
-			outcomes = append(outcomes, outcome)
-			continue
-		}
-		if msg == "" {
-			msg = map[string]string{workflows.OpCreate: "Created in QuickBooks", workflows.OpUpdate: "Updated in QuickBooks",
-				workflows.OpDelete: "Deleted in QuickBooks"}[op.Op]
-		}
-		if err := a.Store.RecordSyncSuccess(ctx, in.AccountID, store.ObjectTimeCard, op.CardID, store.SyncSuccess{
-			RealmID: in.RealmID, QBOID: res.Entity.ID, SyncToken: res.Entity.SyncToken, SyncedVersion: op.Version,
-			Deleted: op.Op == workflows.OpDelete, Message: msg}, r); err != nil {
+		outcome, err := a.recordPushed(ctx, in, op, res.Entity, res.Err, r)
+		if err != nil {
 			return nil, err
 		}
-		outcome.Succeeded, outcome.Message = true, msg
 		outcomes = append(outcomes, outcome)
 	}
 	a.logger(ctx).Info("time activities pushed", "account_id", in.AccountID, "realm_id", in.RealmID, "writes", len(send), "request_id", in.RequestID)
 	return outcomes, nil
+}
+
+// errReapplied marks a write that went through only once QBO's newer copy was re-read.
+type errReapplied struct{}
+
+func (errReapplied) Error() string { return "reapplied" }
+
+// reapplied turns the outcome of a re-apply into what recordPushed reads: a success
+// that says it was re-applied, or the re-apply's own failure.
+func reapplied(err error) error {
+	if err == nil {
+		return errReapplied{}
+	}
+	return err
+}
+
+// recordPushed stores one card's result: its link and state on success, the fault QBO
+// answered otherwise.
+func (a *Activities) recordPushed(ctx context.Context, in workflows.PushTimeActivitiesInput, op workflows.TimeActivityOp, got qbo.TimeActivity, qboErr error, r store.SyncRun) (workflows.Outcome, error) {
+	msg := ""
+	if errors.Is(qboErr, errReapplied{}) {
+		qboErr, msg = nil, "QuickBooks had a newer copy of this time; Hoursync's values were applied on top of it."
+	}
+	if errors.Is(qboErr, qbo.ErrNotFound) && op.Op == workflows.OpDelete {
+		qboErr = nil // already gone in QBO: the deletion is done
+		got = qbo.TimeActivity{Header: qbo.Header{ID: op.QBOID, SyncToken: op.SyncToken}}
+	}
+	outcome := workflows.Outcome{Object: workflows.ObjectRef{Type: workflows.ObjectTimeCard, ID: op.CardID}}
+	if qboErr != nil {
+		outcome.ErrorType, outcome.Message = cardFailure(op, qboErr)
+		return outcome, a.recordTimeCardFault(ctx, in, op, qboErr, outcome, r)
+	}
+	if msg == "" {
+		msg = map[string]string{workflows.OpCreate: "Created in QuickBooks", workflows.OpUpdate: "Updated in QuickBooks",
+			workflows.OpDelete: "Deleted in QuickBooks"}[op.Op]
+	}
+	if err := a.Store.RecordSyncSuccess(ctx, in.AccountID, store.ObjectTimeCard, op.CardID, store.SyncSuccess{
+		RealmID: in.RealmID, QBOID: got.ID, SyncToken: got.SyncToken, SyncedVersion: op.Version,
+		Deleted: op.Op == workflows.OpDelete, Message: msg}, r); err != nil {
+		return outcome, err
+	}
+	outcome.Succeeded, outcome.Message = true, msg
+	return outcome, nil
+}
+
+// singlesInFlight is how many single writes one push sends at once: QBO allows 10 in
+// flight per realm, which the batch calls of the other lanes share.
+const singlesInFlight = 4
+
+// pushSingles sends each write on its own, a few at once, with the requestid of its
+// op (a retried activity resends the same requests, which QBO answers with its
+// replays), and spends only the request budget the realm's batch calls leave. A card
+// QBO refused fails alone; a call that got no answer (QBO down, throttled past the
+// back-off, the connection) fails the activity, for Temporal to retry.
+func (a *Activities) pushSingles(ctx context.Context, c *qbo.Client, in workflows.PushTimeActivitiesInput, send []workflows.TimeActivityOp, outcomes []workflows.Outcome, r store.SyncRun) ([]workflows.Outcome, error) {
+	ctx = qbo.WithSpareBudget(ctx)
+	results := make([]workflows.Outcome, len(send))
+	errs := make([]error, len(send))
+	slots := make(chan struct{}, singlesInFlight)
+	var wg sync.WaitGroup
+	for i, op := range send {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			got, err := sendSingle(ctx, c, in.RealmID, op)
+			if errors.Is(err, qbo.ErrStale) && op.Op == workflows.OpUpdate {
+				got, err = reapplyTimeActivity(ctx, c, in.RealmID, op)
+				err = reapplied(err)
+			}
+			if err != nil && !errors.Is(err, errReapplied{}) && !answered(err) {
+				errs[i] = err
+				return
+			}
+			results[i], errs[i] = a.recordPushed(ctx, in, op, got, err, r)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, qboError(subject{what: "time cards"}, err)
+	}
+	a.logger(ctx).Info("time activities pushed one by one", "account_id", in.AccountID, "realm_id", in.RealmID, "writes", len(send))
+	return append(outcomes, results...), nil
+}
+
+// sendSingle sends one op as a write of its own.
+func sendSingle(ctx context.Context, c *qbo.Client, realm string, op workflows.TimeActivityOp) (qbo.TimeActivity, error) {
+	rid := op.SingleRequestID(realm)
+	switch op.Op {
+	case workflows.OpCreate:
+		return qbo.Create(ctx, c, rid, timeActivityOf(op))
+	case workflows.OpUpdate:
+		return qbo.Update(ctx, c, rid, timeActivityOf(op))
+	case workflows.OpDelete:
+		err := qbo.Delete[qbo.TimeActivity](ctx, c, rid, op.QBOID, op.SyncToken)
+		return qbo.TimeActivity{Header: qbo.Header{ID: op.QBOID, SyncToken: op.SyncToken}}, err
+	}
+	return qbo.TimeActivity{}, fmt.Errorf("activities: unsupported time activity operation %q", op.Op)
+}
+
+// answered reports whether QBO answered the write with a fault about the card itself
+// (what a batch reports per item), rather than failing the call.
+func answered(err error) bool {
+	var f *qbo.Fault
+	if !errors.As(err, &f) {
+		return false
+	}
+	for _, kind := range []error{qbo.ErrStale, qbo.ErrNotFound, qbo.ErrDuplicateName, qbo.ErrValidation} {
+		if errors.Is(err, kind) {
+			return true
+		}
+	}
+	return false
 }
 
 // recordTimeCardFault records a card QBO refused. QBO answered, so the card's next

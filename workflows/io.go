@@ -72,6 +72,9 @@ type LoadTimeCardsInput struct {
 	CardIDs   []int64 `json:"card_ids"`
 	// RealmID, when set, lets the answer say which cards are up to date in it.
 	RealmID string `json:"realm_id,omitempty"`
+	// CheckDependencies (with RealmID) makes the answer say, per card, which of its
+	// employee, customer and service need nothing ensured (TimeCardRef.…InSync).
+	CheckDependencies bool `json:"check_dependencies,omitempty"`
 }
 
 // TimeCardRef is what the workflow needs to know of a card to order its sync.
@@ -84,6 +87,12 @@ type TimeCardRef struct {
 	Deleted bool `json:"deleted"`
 	// UpToDate cards are in QBO as they are here: they need nothing ensured or sent.
 	UpToDate bool `json:"up_to_date,omitempty"`
+	// EmployeeInSync, CustomerInSync and ServiceInSync (answered when asked for with
+	// CheckDependencies): the object is linked in the realm, unchanged since and active,
+	// so ensuring it would make no QBO call.
+	EmployeeInSync bool `json:"employee_in_sync,omitempty"`
+	CustomerInSync bool `json:"customer_in_sync,omitempty"`
+	ServiceInSync  bool `json:"service_in_sync,omitempty"`
 }
 
 // EnsureInput asks for a local user, customer or service to exist in QBO.
@@ -163,6 +172,12 @@ func (o TimeActivityOp) Member() string {
 	return m
 }
 
+// SingleRequestID is the requestid of the op sent on its own (not in a batch): fixed by
+// the card, its version, the operation and the faults before, like its batch member.
+func (o TimeActivityOp) SingleRequestID(realmID string) string {
+	return RequestID(realmID, ObjectTimeCard, "single", o.Member())
+}
+
 // PushTimeActivitiesInput is one batch (≤ 30 ops) with its requestid.
 type PushTimeActivitiesInput struct {
 	AccountID int64            `json:"account_id"`
@@ -170,6 +185,10 @@ type PushTimeActivitiesInput struct {
 	RequestID string           `json:"request_id"`
 	Ops       []TimeActivityOp `json:"ops"`
 	Kind      string           `json:"kind"`
+	// Singles sends each op as a write of its own (requestid SingleRequestID) instead of
+	// one batch call, spending only the request budget QBO's batch calls leave. It is
+	// fixed with the ops, before the first attempt: a retry sends the same requests.
+	Singles bool `json:"singles,omitempty"`
 }
 
 // LoadInvoiceInput loads an invoice (including a deleted one) for a sync.

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"sync"
 	"time"
 
 	"hoursync/internal/config"
@@ -18,7 +20,27 @@ type DBLimiter struct {
 	db     *sql.DB
 	limits config.RateLimits
 	lease  time.Duration
+
+	// released is closed (and replaced) whenever this process ends a request, so its
+	// waiters for an in-flight slot try again at once instead of on their next poll.
+	mu       sync.Mutex
+	released chan struct{}
+	// pausedUntil is, per realm, the end of the pause this process last started after
+	// a throttled answer (so ten throttled answers in flight start one pause).
+	pausedUntil map[string]time.Time
 }
+
+// arrivalBound bounds how long after its slot was granted a request reaches QBO (the
+// connection, TLS and the request's bytes). A request is counted in the window from
+// the moment QBO may last have seen it arrive: when it finished, or — for a long one,
+// such as a batch QBO runs item by item — its start plus this bound. Counting a
+// 4.5-second batch from its end would waste most of a minute's batch budget at a time.
+const arrivalBound = 2 * time.Second
+
+// inFlightPoll is the longest a waiter for an in-flight slot sleeps before it asks
+// again; a release in this process wakes it sooner, one in another process is seen at
+// the next poll.
+const inFlightPoll = 25 * time.Millisecond
 
 // NewDBLimiter returns a limiter spending limits through db (migration 00002). lease
 // bounds how long a crashed process can hold an in-flight slot; it must exceed the
@@ -33,19 +55,41 @@ func NewDBLimiter(db *sql.DB, limits config.RateLimits, lease time.Duration) (*D
 	if lease <= 0 {
 		lease = 3 * time.Minute
 	}
-	return &DBLimiter{db: db, limits: limits, lease: lease}, nil
+	return &DBLimiter{db: db, limits: limits, lease: lease, released: make(chan struct{}), pausedUntil: map[string]time.Time{}}, nil
+}
+
+type spareKey struct{}
+
+// WithSpareBudget marks the requests made with ctx as ones that may only spend the
+// request budget batch calls leave: they never take one of the last Batches requests
+// of a window, so batch calls (30 writes for one request) always find a request free
+// while their own budget lasts. Single writes sent to use what the batch budget
+// leaves of a realm's throughput go this way.
+func WithSpareBudget(ctx context.Context) context.Context {
+	return context.WithValue(ctx, spareKey{}, true)
+}
+
+func spareBudget(ctx context.Context) bool {
+	v, _ := ctx.Value(spareKey{}).(bool)
+	return v
 }
 
 // Acquire blocks until one more request (batch call when batch is true) of realmID
-// may start, and returns the function that marks it finished. Requests are counted
-// until the moment they finish, not the moment they start, so a request delayed on
-// its way to QBO still counts against the window QBO sees it in.
+// may start, and returns the function that marks it finished. Requests are counted in
+// their window until QBO can no longer count them (see arrivalBound), so a request
+// delayed on its way to QBO still counts against the window QBO sees it in. A request
+// made with a WithSpareBudget context leaves the batch calls' share of the requests.
 func (l *DBLimiter) Acquire(ctx context.Context, realmID string, batch bool) (func(), error) {
+	requests := l.limits.Requests
+	if !batch && spareBudget(ctx) {
+		requests = max(1, l.limits.Requests-l.limits.Batches)
+	}
 	for {
+		released := l.releasedChan()
 		var lease sql.NullInt64
 		var waitMS int
 		err := l.db.QueryRowContext(ctx, `SELECT lease_id, wait_ms FROM qbo_rate_acquire($1, $2, $3, $4, $5, $6, $7, $8)`,
-			realmID, batch, l.limits.Requests, interval(l.limits.RequestsWindow), l.limits.InFlight,
+			realmID, batch, requests, interval(l.limits.RequestsWindow), l.limits.InFlight,
 			l.limits.Batches, interval(l.limits.BatchesWindow), interval(l.lease)).Scan(&lease, &waitMS)
 		if err != nil {
 			return nil, fmt.Errorf("qbo: limiter: acquire: %w", err)
@@ -57,22 +101,76 @@ func (l *DBLimiter) Acquire(ctx context.Context, realmID string, batch bool) (fu
 		// Jitter spreads the waiters of several processes so they do not all retry at
 		// the same instant.
 		d := time.Duration(waitMS)*time.Millisecond + rand.N(5*time.Millisecond)
+		inFlight := waitMS <= 5 // the function's answer when every in-flight slot is taken
+		if inFlight {
+			d = inFlightPoll
+		}
+		var wake <-chan struct{}
+		if inFlight {
+			// A finished request frees an in-flight slot (not window budget).
+			wake = released
+		}
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return nil, fmt.Errorf("qbo: limiter: %w", ctx.Err())
+		case <-wake:
+			t.Stop()
 		case <-t.C:
 		}
 	}
 }
 
-// release marks the request finished. It runs even when the caller's context has
-// ended, with its own timeout; if it fails, the lease expiry frees the slot.
+func (l *DBLimiter) releasedChan() chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.released
+}
+
+// release marks the request finished, counted in the window from the moment QBO may
+// last have seen it arrive (see arrivalBound). It runs even when the caller's context
+// has ended, with its own timeout; if it fails, the lease expiry frees the slot.
 func (l *DBLimiter) release(id int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, _ = l.db.ExecContext(ctx, `UPDATE qbo_rate_events SET finished_at = clock_timestamp() WHERE id = $1`, id)
+	_, _ = l.db.ExecContext(ctx, `UPDATE qbo_rate_events SET finished_at = least(clock_timestamp(), started_at + $2::interval)
+		WHERE id = $1`, id, interval(arrivalBound))
+	l.mu.Lock()
+	close(l.released)
+	l.released = make(chan struct{})
+	l.mu.Unlock()
+}
+
+// throttlePause is how long every process holds a realm's new requests back after QBO
+// answered one of them 429. The limiter keeps inside QBO's budget, so a 429 means
+// something it does not see spends the realm's budget (another installation of the
+// app, or QBO counting differently): hammering would only earn more of them. The
+// request that was refused backs off on its own (Options.BaseBackoff, doubling up to
+// the 60 s Intuit advises).
+const throttlePause = 5 * time.Second
+
+// ObserveQBORequest implements Observer: a throttled answer (429) pauses the realm's
+// new requests in every process for throttlePause, by taking all of its in-flight
+// slots until then. Those slots count in the window afterwards like requests, which
+// keeps the realm a little under its budget for one window after a throttle.
+func (l *DBLimiter) ObserveQBORequest(realmID, _ string, status int) {
+	if status != http.StatusTooManyRequests {
+		return
+	}
+	now := time.Now()
+	l.mu.Lock()
+	if l.pausedUntil[realmID].After(now) {
+		l.mu.Unlock()
+		return
+	}
+	l.pausedUntil[realmID] = now.Add(throttlePause)
+	l.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, _ = l.db.ExecContext(ctx, `INSERT INTO qbo_rate_events (realm_id, batch, started_at, lease_expires_at)
+		SELECT $1, false, clock_timestamp(), clock_timestamp() + $2::interval FROM generate_series(1, $3)`,
+		realmID, interval(throttlePause), l.limits.InFlight)
 }
 
 func interval(d time.Duration) string { return fmt.Sprintf("%d microseconds", d.Microseconds()) }

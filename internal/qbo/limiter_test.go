@@ -239,3 +239,86 @@ func TestCrashedHolderSlotFreesAtLeaseEnd(t *testing.T) {
 		release()
 	}
 }
+
+// TestSpareRequestsLeaveBatchCallsTheirShare: single writes sent with spare budget
+// never take the requests the batch budget still needs, so a batch call finds one.
+func TestSpareRequestsLeaveBatchCallsTheirShare(t *testing.T) {
+	db := testutil.DB(t)
+	limits := config.RateLimits{Requests: 10, RequestsWindow: time.Minute, InFlight: 100, Batches: 4, BatchesWindow: time.Minute}
+	l, err := qbo.NewDBLimiter(db.DB, limits, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	realm := "spare-" + testutil.RandomHex(4)
+	spare := qbo.WithSpareBudget(ctx(t))
+	for i := range 6 {
+		release, err := l.Acquire(spare, realm, false)
+		if err != nil {
+			t.Fatalf("spare request %d: %v", i, err)
+		}
+		release()
+	}
+	short, cancel := context.WithTimeout(spare, 100*time.Millisecond)
+	defer cancel()
+	if _, err := l.Acquire(short, realm, false); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a 7th spare request took the batch calls' share: %v", err)
+	}
+	for i := range 4 {
+		release, err := l.Acquire(ctx(t), realm, true)
+		if err != nil {
+			t.Fatalf("batch call %d: %v", i, err)
+		}
+		release()
+	}
+}
+
+// TestLongRequestCountsFromWhenQBOSawItArrive: a request that takes longer than the
+// arrival bound (a batch QBO runs item by item) is counted in the window from its
+// start plus that bound, not from its end; a short one from its end.
+func TestLongRequestCountsFromWhenQBOSawItArrive(t *testing.T) {
+	db := testutil.DB(t)
+	limits := config.RateLimits{Requests: 100, RequestsWindow: time.Minute, InFlight: 10, Batches: 10, BatchesWindow: time.Minute}
+	l, err := qbo.NewDBLimiter(db.DB, limits, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	realm := "arrival-" + testutil.RandomHex(4)
+	long, err := l.Acquire(ctx(t), realm, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, err := l.Acquire(ctx(t), realm, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short()
+	time.Sleep(2200 * time.Millisecond)
+	long()
+	var counted []float64
+	if err := db.SelectContext(ctx(t), &counted, `SELECT extract(epoch FROM finished_at - started_at)::float8 FROM qbo_rate_events
+		WHERE realm_id = $1 ORDER BY batch`, realm); err != nil {
+		t.Fatal(err)
+	}
+	if len(counted) != 2 || counted[0] > 1 || counted[1] != 2 {
+		t.Fatalf("counted from (s after start): %v, want the short one's end and the long one's start + 2 s", counted)
+	}
+}
+
+// TestThrottledAnswerPausesTheRealm: a 429 seen by one request holds back the realm's
+// new requests in every process for a while; other realms go on.
+func TestThrottledAnswerPausesTheRealm(t *testing.T) {
+	limits := config.RateLimits{Requests: 100, RequestsWindow: time.Minute, InFlight: 10, Batches: 10, BatchesWindow: time.Minute}
+	l, other := limiter(t, limits), limiter(t, limits)
+	realm := "paused-" + testutil.RandomHex(4)
+	l.ObserveQBORequest(realm, qbo.KindWrite, http.StatusTooManyRequests)
+	short, cancel := context.WithTimeout(ctx(t), 300*time.Millisecond)
+	defer cancel()
+	if _, err := other.Acquire(short, realm, false); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("another process sent a request right after a 429: %v", err)
+	}
+	release, err := other.Acquire(ctx(t), "other-"+realm, false)
+	if err != nil {
+		t.Fatalf("another realm paused: %v", err)
+	}
+	release()
+}
