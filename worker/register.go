@@ -59,6 +59,7 @@ func registerActivities(r activityRegistry, acts *activities.Activities) error {
 		bind(r, workflows.ActRefreshTokens, acts.RefreshTokens),
 		bindAction(r, workflows.ActDisconnect, acts.DisconnectQBO),
 		bindAction(r, workflows.ActPauseSchedules, acts.PauseSchedules),
+		bindAction(r, workflows.ActRecordScheduledRun, acts.RecordScheduledRun),
 	)
 }
 

@@ -84,6 +84,7 @@ var (
 	ActRefreshTokens        = Activity[AccountInput, string]{"RefreshTokens"}
 	ActDisconnect           = Action[AccountInput]{"DisconnectQBO"}
 	ActPauseSchedules       = Action[AccountInput]{"PauseSchedules"}
+	ActRecordScheduledRun   = Action[ScheduledRunInput]{"RecordScheduledRun"}
 )
 
 // AllActivities is every activity above: the worker registers each, and its test
@@ -93,5 +94,5 @@ func AllActivities() []ActivityType {
 		ActLinkConnectingUser, ActCheckPlan, ActMarkSyncing, ActRecordSyncOutcome, ActLoadTimeCards,
 		ActEnsureEmployee, ActEnsureCustomer, ActEnsureService, ActPrepareTimeActivity, ActPushTimeActivities,
 		ActLoadInvoice, ActPrepareInvoice, ActPushInvoice, ActListChanged, ActFeedSyncs, ActRefreshTokens,
-		ActDisconnect, ActPauseSchedules}
+		ActDisconnect, ActPauseSchedules, ActRecordScheduledRun}
 }

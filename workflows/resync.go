@@ -28,11 +28,39 @@ type ResyncResult struct {
 	Message         string       `json:"message"`
 }
 
+// ScheduledRunInput records how a scheduled job of an account ended.
+type ScheduledRunInput struct {
+	AccountID int64  `json:"account_id"`
+	Kind      string `json:"kind"`
+	OK        bool   `json:"ok"`
+	Message   string `json:"message"`
+}
+
+// recordScheduledRun stores how a scheduled job ended, so a failure shows on Settings
+// and in the metrics, not only in the workflow's result. Its own failure is only logged.
+func recordScheduledRun(ctx workflow.Context, accountID int64, kind string, err error, message string) {
+	in := ScheduledRunInput{AccountID: accountID, Kind: kind, OK: err == nil, Message: message}
+	if err != nil {
+		_, in.Message = failureOf(err)
+	}
+	if rerr := ActRecordScheduledRun.ExecuteLocal(localActivity(ctx), in).Get(ctx, nil); rerr != nil {
+		workflow.GetLogger(ctx).Error("recording the scheduled run", "kind", kind, "error", rerr)
+	}
+}
+
 // Resync re-imports the company's lists (customers, services, income accounts) and
 // pushes local edits of customers and services back to QBO. With scope "changed" (the
 // scheduled re-sync) it also hands every time card and invoice changed since its last
-// sync to their own sync workflows.
+// sync to their own sync workflows, and records how it ended on the account.
 func Resync(ctx workflow.Context, in ResyncInput) (ResyncResult, error) {
+	res, err := resync(ctx, in)
+	if in.Scope == ScopeChanged && workflow.GetVersion(ctx, "record-scheduled-run", workflow.DefaultVersion, 1) == 1 {
+		recordScheduledRun(ctx, in.AccountID, KindScheduledResync, err, res.Message)
+	}
+	return res, err
+}
+
+func resync(ctx workflow.Context, in ResyncInput) (ResyncResult, error) {
 	var res ResyncResult
 	progress := Progress{Message: "Re-syncing with QuickBooks", Current: "connection"}
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) { return progress, nil }); err != nil {
@@ -105,8 +133,17 @@ func Resync(ctx workflow.Context, in ResyncInput) (ResyncResult, error) {
 func TokenKeepAlive(ctx workflow.Context, in AccountInput) (string, error) {
 	var msg string
 	err := ActRefreshTokens.Execute(qboActivity(ctx, shortActivityTimeout), in).Get(ctx, &msg)
+	var errType, m string
 	if err != nil {
-		errType, m := failureOf(err)
+		errType, m = failureOf(err)
+	}
+	// A keep-alive that cannot refresh is the first sign of a connection about to die:
+	// it is recorded where a person and an operator look (a disconnected account's
+	// keep-alive has nothing to say).
+	if errType != ErrTypeNotConnected && workflow.GetVersion(ctx, "record-scheduled-run", workflow.DefaultVersion, 1) == 1 {
+		recordScheduledRun(ctx, in.AccountID, KindKeepAlive, err, msg)
+	}
+	if err != nil {
 		if errType == ErrTypeNotConnected || errType == ErrTypeNeedsReconnect {
 			return m, nil
 		}

@@ -241,10 +241,14 @@ func (s *WorkflowSuite) TestOneFailingCustomerBlocksOnlyItsCards() {
 	s.Equal(1, p.Failed)
 }
 
+// cardsPerRun is how many cards a run of the time-card sync takes on before it
+// continues as new (lanesCardsPerRun; 600 for runs started before the lanes).
+const cardsPerRun = 3000
+
 func (s *WorkflowSuite) TestLongSyncContinuesAsNewCarryingPendingCards() {
 	s.mockHappyCards(simpleRefs)
 	var pending []int64
-	for i := int64(1); i <= 700; i++ {
+	for i := int64(1); i <= cardsPerRun+100; i++ {
 		pending = append(pending, i)
 	}
 	s.env.ExecuteWorkflow(workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: 1, Pending: pending})
@@ -354,11 +358,22 @@ func (s *WorkflowSuite) TestScheduledResyncOfDisconnectedAccountEndsQuietly() {
 
 func (s *WorkflowSuite) TestKeepAliveRefreshesAndReportsAGrantThatIsGone() {
 	s.env.OnActivity(workflows.ActRefreshTokens.Name(), mock.Anything, workflows.AccountInput{AccountID: 1}).Return("", appErr(workflows.ErrTypeNeedsReconnect)).Once()
+	// The failure is recorded on the account (Settings, metrics), not only returned.
+	s.env.OnActivity(workflows.ActRecordScheduledRun.Name(), mock.Anything, workflows.ScheduledRunInput{AccountID: 1,
+		Kind: workflows.KindKeepAlive, OK: false, Message: workflows.MsgReconnect}).Return(nil).Once()
 	s.env.ExecuteWorkflow(workflows.TokenKeepAlive, workflows.AccountInput{AccountID: 1})
 	s.NoError(s.env.GetWorkflowError())
 	var msg string
 	s.NoError(s.env.GetWorkflowResult(&msg))
 	s.Equal(workflows.MsgReconnect, msg)
+}
+
+func (s *WorkflowSuite) TestKeepAliveThatRefreshedIsRecordedAsSucceeded() {
+	s.env.OnActivity(workflows.ActRefreshTokens.Name(), mock.Anything, workflows.AccountInput{AccountID: 1}).Return("QuickBooks tokens refreshed", nil).Once()
+	s.env.OnActivity(workflows.ActRecordScheduledRun.Name(), mock.Anything, workflows.ScheduledRunInput{AccountID: 1,
+		Kind: workflows.KindKeepAlive, OK: true, Message: "QuickBooks tokens refreshed"}).Return(nil).Once()
+	s.env.ExecuteWorkflow(workflows.TokenKeepAlive, workflows.AccountInput{AccountID: 1})
+	s.NoError(s.env.GetWorkflowError())
 }
 
 func (s *WorkflowSuite) TestDisconnectRevokesThenPausesSchedules() {
@@ -444,8 +459,9 @@ func (s *WorkflowSuite) TestEachSelectionHasItsOwnHonestProgress() {
 }
 
 func (s *WorkflowSuite) TestContinueAsNewCarriesSelectionsWithoutCountingAgain() {
+	const total = cardsPerRun + 100
 	var ids []int64
-	for i := int64(1); i <= 700; i++ {
+	for i := int64(1); i <= total; i++ {
 		ids = append(ids, i*10+1) // every card syncs
 	}
 	s.mockOutcomes(s.env)
@@ -457,8 +473,12 @@ func (s *WorkflowSuite) TestContinueAsNewCarriesSelectionsWithoutCountingAgain()
 	s.Require().True(errors.As(s.env.GetWorkflowError(), &can), "want continue-as-new, got %v", s.env.GetWorkflowError())
 	var next workflows.TimeCardSyncInput
 	s.Require().NoError(converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
-	s.Len(next.Pending, 700-600)
-	s.Equal(700, next.Progress.Total)
+	s.NotEmpty(next.Pending)
+	s.Equal(total, next.Progress.Total)
+	s.Equal(total, next.Progress.Done+len(next.Pending))
+	// The connection checked in this run goes with it: the next run does not check again.
+	s.Require().NotNil(next.Connection)
+	s.Equal("r", next.Connection.RealmID)
 
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(workflows.TimeCardSync)
@@ -467,10 +487,34 @@ func (s *WorkflowSuite) TestContinueAsNewCarriesSelectionsWithoutCountingAgain()
 	s.mockOutcomes(env)
 	env.ExecuteWorkflow(workflows.TimeCardSync, next)
 	s.NoError(env.GetWorkflowError())
+	env.AssertNotCalled(s.T(), workflows.ActCheckPlan.Name(), mock.Anything, mock.Anything)
 	p := s.selectionProgress(env, "big")
-	s.Equal(700, p.Total)
-	s.Equal(700, p.Done)
-	s.Equal(700, p.Synced)
+	s.Equal(total, p.Total)
+	s.Equal(total, p.Done)
+	s.Equal(total, p.Synced)
+}
+
+// A sync started before the lanes (its history has no version marker) goes on as it
+// began: one batch after the other, continuing as new after 600 cards, checking the
+// plan again in the next run.
+func (s *WorkflowSuite) TestSyncStartedBeforeLanesGoesOnOneBatchAtATime() {
+	s.env.OnGetVersion("concurrent-batches", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	batches := s.mockHappyCards(simpleRefs)
+	var pending []int64
+	for i := int64(1); i <= 700; i++ {
+		pending = append(pending, i)
+	}
+	s.env.ExecuteWorkflow(workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: 1, Pending: pending})
+	var can *workflow.ContinueAsNewError
+	s.Require().True(errors.As(s.env.GetWorkflowError(), &can), "got %v", s.env.GetWorkflowError())
+	var next workflows.TimeCardSyncInput
+	s.Require().NoError(converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	s.Len(next.Pending, 100)
+	s.Nil(next.Connection)
+	s.Len(*batches, 20)
+	for _, b := range *batches {
+		s.Len(b, workflows.BatchSize)
+	}
 }
 
 func (s *WorkflowSuite) TestCardsCreatedInQBOGetTheirSyncedInvoiceLinked() {

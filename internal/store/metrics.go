@@ -16,9 +16,42 @@ type storeCounters struct {
 	// syncOutcomes counts the outcomes of syncs recorded here, by object type and
 	// outcome (succeeded, failed, released).
 	syncOutcomes sync.Map // syncOutcome -> *atomic.Int64
+	// scheduledRuns counts the runs of scheduled jobs by kind and outcome.
+	scheduledRuns sync.Map // scheduledOutcome -> *atomic.Int64
 }
 
 type syncOutcome struct{ objectType, outcome string }
+
+// scheduledOutcome is a scheduled job's kind and how it ended.
+type scheduledOutcome struct{ kind, outcome string }
+
+func (c *storeCounters) countScheduled(kind, outcome string) {
+	v, _ := c.scheduledRuns.LoadOrStore(scheduledOutcome{kind, outcome}, new(atomic.Int64))
+	v.(*atomic.Int64).Add(1)
+}
+
+// scheduledCollector exports storeCounters.scheduledRuns.
+type scheduledCollector struct{ c *storeCounters }
+
+var scheduledRunsDesc = prometheus.NewDesc("hoursync_scheduled_runs_total",
+	"Runs of the accounts' scheduled jobs this process recorded, by kind (token-keepalive, scheduled-resync) and outcome (succeeded, failed).",
+	[]string{"kind", "outcome"}, nil)
+
+func (o scheduledCollector) Describe(ch chan<- *prometheus.Desc) { ch <- scheduledRunsDesc }
+
+func (o scheduledCollector) Collect(ch chan<- prometheus.Metric) {
+	// Both outcomes of both kinds always exist, so an alert on increase() has a series.
+	for _, kind := range []string{"token-keepalive", "scheduled-resync"} {
+		for _, outcome := range []string{"succeeded", "failed"} {
+			o.c.scheduledRuns.LoadOrStore(scheduledOutcome{kind, outcome}, new(atomic.Int64))
+		}
+	}
+	o.c.scheduledRuns.Range(func(k, v any) bool {
+		so := k.(scheduledOutcome)
+		ch <- prometheus.MustNewConstMetric(scheduledRunsDesc, prometheus.CounterValue, float64(v.(*atomic.Int64).Load()), so.kind, so.outcome)
+		return true
+	})
+}
 
 func (c *storeCounters) countOutcome(objectType, outcome string) {
 	v, _ := c.syncOutcomes.LoadOrStore(syncOutcome{objectType, outcome}, new(atomic.Int64))
@@ -101,6 +134,7 @@ func (s *Store) RegisterMetrics(reg prometheus.Registerer) error {
 			Help: "Cards handed to those statements.",
 		}, func() float64 { return float64(c.cardRows.Load()) }),
 		syncOutcomeCollector{c},
+		scheduledCollector{c},
 		connectionCollector{s},
 	} {
 		if err := reg.Register(col); err != nil {
