@@ -60,6 +60,16 @@ install_chromium() {
   fi
 }
 
+# install_promtool: Prometheus's promtool (Debian's prometheus package) to check the
+# alert rules in deploy/.
+install_promtool() {
+  if command -v promtool >/dev/null 2>&1; then return 0; fi
+  log "installing Debian prometheus (for promtool) to check deploy/'s alert rules"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+}
+
 # start_temporal DBFILE PORT UIPORT [LOGFILE]: a Temporal dev server in the background;
 # sets TEMPORAL_PID. Its HTTP and metrics ports are picked free; a start that fails
 # (a port taken in between, say) is retried with fresh ones.

@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 install_tools
-if [ -n "${CI:-}" ]; then install_chromium; fi
+if [ -n "${CI:-}" ]; then install_chromium; install_promtool; fi
 
 log "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bin/*'))

@@ -68,6 +68,12 @@ var syncOutcomesDesc = prometheus.NewDesc("hoursync_sync_outcomes_total",
 func (o syncOutcomeCollector) Describe(ch chan<- *prometheus.Desc) { ch <- syncOutcomesDesc }
 
 func (o syncOutcomeCollector) Collect(ch chan<- prometheus.Metric) {
+	// The series of what syncs exist from the start, so rates and alerts have them.
+	for _, objectType := range []string{ObjectTimeCard, ObjectInvoice} {
+		for _, outcome := range []string{OutcomeSucceeded, OutcomeFailed} {
+			o.c.syncOutcomes.LoadOrStore(syncOutcome{objectType, outcome}, new(atomic.Int64))
+		}
+	}
 	o.c.syncOutcomes.Range(func(k, v any) bool {
 		so := k.(syncOutcome)
 		ch <- prometheus.MustNewConstMetric(syncOutcomesDesc, prometheus.CounterValue, float64(v.(*atomic.Int64).Load()), so.objectType, so.outcome)
