@@ -149,6 +149,9 @@ func (c *Connections) seal(accountID int64, tok *oauth2.Token, now time.Time) (s
 	if secs := extraSeconds(tok, "x_refresh_token_expires_in"); secs > 0 {
 		s.RefreshExpiresAt = sql.NullTime{Time: now.Add(time.Duration(secs) * time.Second), Valid: true}
 	}
+	if secs := extraSeconds(tok, "x_refresh_token_hard_expires_in"); secs > 0 {
+		s.RefreshHardExpiresAt = sql.NullTime{Time: now.Add(time.Duration(secs) * time.Second), Valid: true}
+	}
 	return s, nil
 }
 

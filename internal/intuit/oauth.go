@@ -177,7 +177,25 @@ type Identity struct {
 
 func (o *OAuth) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
-	return context.WithValue(ctx, oauth2.HTTPClient, o.http), cancel
+	tokenClient := *o.http
+	tokenClient.Transport = hardExpiryTransport{base: o.http.Transport}
+	return context.WithValue(ctx, oauth2.HTTPClient, &tokenClient), cancel
+}
+
+// hardExpiryTransport asks Intuit's token endpoint for the grant's hard expiry (the
+// five-year maximum announced in 2025): the answer then carries
+// x_refresh_token_hard_expires_in, stored with the tokens so the person is asked to
+// reconnect before it passes.
+type hardExpiryTransport struct{ base http.RoundTripper }
+
+func (t hardExpiryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("x-include-refresh-token-hard-expires-in", "true")
+	base := t.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return base.RoundTrip(r)
 }
 
 // Exchange trades the callback's code for tokens and verifies the ID token (and its

@@ -23,6 +23,7 @@ func (e *Emulator) routeAdmin(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/companies", h(e.adminListCompanies))
 	mux.HandleFunc("PATCH /admin/companies/{realmId}", h(e.adminPatchCompany))
 	mux.HandleFunc("POST /admin/companies/{realmId}/tokens", h(e.adminIssueTokens))
+	mux.HandleFunc("POST /admin/companies/{realmId}/hard-expiry", h(e.adminHardExpiry))
 	mux.HandleFunc("GET /admin/companies/{realmId}/entities/{entity}", h(e.adminListEntities))
 	mux.HandleFunc("POST /admin/companies/{realmId}/entities/{entity}", h(e.adminSeedEntity))
 	mux.HandleFunc("POST /admin/companies/{realmId}/invoices/{id}/pay", h(e.adminPayInvoice))
@@ -294,6 +295,36 @@ func (e *Emulator) adminPatchCompany(r *http.Request) *result {
 		e.hooks.notify(realm, ch.entity, ch.id, ch.op, now)
 	}
 	return adminJSON(http.StatusOK, c.view())
+}
+
+// adminHardExpiry moves the hard expiry (Intuit's five-year maximum) of every grant of
+// the company: {"in": "720h"} from now, or {"at": RFC 3339}.
+func (e *Emulator) adminHardExpiry(r *http.Request) *result {
+	var req struct {
+		In string    `json:"in"`
+		At time.Time `json:"at"`
+	}
+	if err := decodeAdmin(r, &req); err != nil {
+		return adminError(http.StatusBadRequest, "%v", err)
+	}
+	realm := r.PathValue("realmId")
+	if _, ok := e.adminOf(realm); !ok {
+		return adminError(http.StatusNotFound, "no company %s", realm)
+	}
+	at := req.At
+	if req.In != "" {
+		d, err := time.ParseDuration(req.In)
+		if err != nil {
+			return adminError(http.StatusBadRequest, "in: %v", err)
+		}
+		at = e.now().Add(d)
+	}
+	if at.IsZero() {
+		return adminError(http.StatusBadRequest, `give "in" (a duration) or "at" (RFC 3339)`)
+	}
+	n := e.auth.setHardExpiry(realm, at)
+	e.markDirty()
+	return adminJSON(http.StatusOK, map[string]any{"grants": n, "hardExpires": at.UTC().Format(time.RFC3339)})
 }
 
 func (e *Emulator) adminIssueTokens(r *http.Request) *result {

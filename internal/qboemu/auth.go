@@ -24,6 +24,8 @@ type authority interface {
 	issue(realmID, clientID, scope string) (any, error)
 	expire(realmID string)
 	revoke(realmID string)
+	// setHardExpiry moves the five-year end of the realm's grants; it returns how many.
+	setHardExpiry(realmID string, at time.Time) int
 	counters() map[string]any
 	snapshot() ([]byte, error)
 	restore(data []byte) error

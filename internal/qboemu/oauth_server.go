@@ -62,7 +62,16 @@ type oauthGrant struct {
 	Scope    string    `json:"scope"`
 	Person   AdminUser `json:"person"`
 	Revoked  bool      `json:"revoked,omitempty"`
+	// HardExpires is when the grant ends whatever its refresh token says: Intuit's
+	// five-year maximum (2025 policy). Zero in state files written before it.
+	HardExpires time.Time `json:"hardExpires,omitzero"`
 }
+
+// hardLifetime is the longest a grant lives (Intuit: 5 years from the consent).
+const hardLifetime = 5 * 365 * 24 * time.Hour
+
+// hardExpiryHeader asks the token endpoint to report the grant's hard expiry.
+const hardExpiryHeader = "x-include-refresh-token-hard-expires-in"
 
 type oauthToken struct {
 	GrantID string    `json:"grantId"`
@@ -355,9 +364,10 @@ func (s *oauthServer) token(w http.ResponseWriter, r *http.Request) {
 		}
 		code.Used = true
 		s.codes[r.PostForm.Get("code")] = code
-		g := &oauthGrant{ID: randomHex(12), RealmID: code.RealmID, ClientID: clientID, Scope: code.Scope, Person: code.Person}
+		g := &oauthGrant{ID: randomHex(12), RealmID: code.RealmID, ClientID: clientID, Scope: code.Scope, Person: code.Person,
+			HardExpires: now.Add(s.scaled(hardLifetime))}
 		s.grants[g.ID] = g
-		oauthJSON(w, http.StatusOK, s.issueLocked(g, s.base(r), code.Nonce))
+		oauthJSON(w, http.StatusOK, s.withHardExpiry(r, g, s.issueLocked(g, s.base(r), code.Nonce)))
 	case "refresh_token":
 		raw := r.PostForm.Get("refresh_token")
 		t, found := s.refresh[raw]
@@ -376,6 +386,9 @@ func (s *oauthServer) token(w http.ResponseWriter, r *http.Request) {
 		case !now.Before(t.Expires):
 			s.invalidGrant(w, "expired_refresh_token")
 			return
+		case !g.HardExpires.IsZero() && !now.Before(g.HardExpires):
+			s.invalidGrant(w, "hard_expired")
+			return
 		}
 		if !t.Replaced.IsZero() {
 			// Every use of a rotated-away token is counted: a client that loses the new
@@ -389,10 +402,35 @@ func (s *oauthServer) token(w http.ResponseWriter, r *http.Request) {
 			t.Replaced = now
 			s.refresh[raw] = t
 		}
-		oauthJSON(w, http.StatusOK, s.issueLocked(g, s.base(r), ""))
+		oauthJSON(w, http.StatusOK, s.withHardExpiry(r, g, s.issueLocked(g, s.base(r), "")))
 	default:
 		oauthJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type"})
 	}
+}
+
+// withHardExpiry adds x_refresh_token_hard_expires_in when the request asked for it
+// with the x-include-refresh-token-hard-expires-in header (NOTES §6).
+func (s *oauthServer) withHardExpiry(r *http.Request, g *oauthGrant, out map[string]any) map[string]any {
+	if !strings.EqualFold(r.Header.Get(hardExpiryHeader), "true") || g.HardExpires.IsZero() {
+		return out
+	}
+	out["x_refresh_token_hard_expires_in"] = max(int64(g.HardExpires.Sub(s.now())/time.Second), 0)
+	return out
+}
+
+// setHardExpiry moves the hard expiry of every grant of the realm (admin API: tests
+// play a connection whose five years are nearly over).
+func (s *oauthServer) setHardExpiry(realmID string, at time.Time) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, g := range s.grants {
+		if g.RealmID == realmID {
+			g.HardExpires = at
+			n++
+		}
+	}
+	return n
 }
 
 // issueLocked mints an access token and a new refresh token for the grant.
@@ -550,9 +588,12 @@ func (s *oauthServer) issue(realmID, clientID, scope string) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g := &oauthGrant{ID: randomHex(12), RealmID: realmID, ClientID: clientID, Scope: scope, Person: person}
+	g := &oauthGrant{ID: randomHex(12), RealmID: realmID, ClientID: clientID, Scope: scope, Person: person,
+		HardExpires: s.now().Add(s.scaled(hardLifetime))}
 	s.grants[g.ID] = g
-	return s.issueLocked(g, s.baseURL, ""), nil
+	out := s.issueLocked(g, s.baseURL, "")
+	out["x_refresh_token_hard_expires_in"] = int64(g.HardExpires.Sub(s.now()) / time.Second)
+	return out, nil
 }
 
 func (s *oauthServer) expire(realmID string) {

@@ -39,6 +39,9 @@ type SealedTokens struct {
 	Refresh          []byte       `db:"refresh_token_enc"`
 	AccessExpiresAt  sql.NullTime `db:"access_expires_at"`
 	RefreshExpiresAt sql.NullTime `db:"refresh_expires_at"`
+	// RefreshHardExpiresAt is when Intuit ends the grant whatever (five years at most);
+	// a refresh keeps the one stored when Intuit does not say.
+	RefreshHardExpiresAt sql.NullTime `db:"refresh_hard_expires_at"`
 }
 
 // Connection is an account's QBO connection: one row of qbo_connections. A disconnected
@@ -60,8 +63,8 @@ type Connection struct {
 }
 
 const connectionColumns = `id, account_id, realm_id, company_name, plan, can_sync_time, status, status_message,
-	key_id, access_token_enc, refresh_token_enc, access_expires_at, refresh_expires_at, last_refreshed_at,
-	connected_by, connected_at, updated_at`
+	key_id, access_token_enc, refresh_token_enc, access_expires_at, refresh_expires_at, refresh_hard_expires_at,
+	last_refreshed_at, connected_by, connected_at, updated_at`
 
 // ConnectionInput is a fresh grant to store as the account's connection.
 type ConnectionInput struct {
@@ -211,17 +214,18 @@ func (c *ConnectionTx) Connect(ctx context.Context, in ConnectionInput) error {
 	_, err := c.tx.ExecContext(ctx, `INSERT INTO qbo_connections
 		(account_id, realm_id, company_name, plan, can_sync_time, status, status_message, key_id,
 		 access_token_enc, refresh_token_enc, access_expires_at, refresh_expires_at, last_refreshed_at,
-		 connected_by, connected_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, '', $7, $8, $9, $10, $11, now(), $12, now(), now())
+		 connected_by, connected_at, updated_at, refresh_hard_expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, '', $7, $8, $9, $10, $11, now(), $12, now(), now(), $13)
 		ON CONFLICT (account_id) DO UPDATE SET
 		 realm_id = EXCLUDED.realm_id, company_name = EXCLUDED.company_name, plan = EXCLUDED.plan,
 		 can_sync_time = EXCLUDED.can_sync_time, status = EXCLUDED.status, status_message = '',
 		 key_id = EXCLUDED.key_id, access_token_enc = EXCLUDED.access_token_enc,
 		 refresh_token_enc = EXCLUDED.refresh_token_enc, access_expires_at = EXCLUDED.access_expires_at,
 		 refresh_expires_at = EXCLUDED.refresh_expires_at, last_refreshed_at = now(),
-		 connected_by = EXCLUDED.connected_by, connected_at = now(), updated_at = now()`,
+		 connected_by = EXCLUDED.connected_by, connected_at = now(), updated_at = now(),
+		 refresh_hard_expires_at = EXCLUDED.refresh_hard_expires_at`,
 		c.accountID, in.RealmID, in.CompanyName, in.Plan, in.CanSyncTime, ConnectionConnected,
-		t.KeyID, t.Access, t.Refresh, t.AccessExpiresAt, t.RefreshExpiresAt, by)
+		t.KeyID, t.Access, t.Refresh, t.AccessExpiresAt, t.RefreshExpiresAt, by, t.RefreshHardExpiresAt)
 	if err != nil {
 		return fmt.Errorf("store: connect account %d: %w", c.accountID, mapError(err))
 	}
@@ -231,8 +235,9 @@ func (c *ConnectionTx) Connect(ctx context.Context, in ConnectionInput) error {
 // SaveTokens replaces the connection's tokens with a refreshed pair.
 func (c *ConnectionTx) SaveTokens(ctx context.Context, t SealedTokens) error {
 	if err := c.exec(ctx, `UPDATE qbo_connections SET key_id = $2, access_token_enc = $3, refresh_token_enc = $4,
-		access_expires_at = $5, refresh_expires_at = $6, last_refreshed_at = now(), updated_at = now() WHERE id = $1`,
-		c.id, t.KeyID, t.Access, t.Refresh, t.AccessExpiresAt, t.RefreshExpiresAt); err != nil {
+		access_expires_at = $5, refresh_expires_at = $6, last_refreshed_at = now(), updated_at = now(),
+		refresh_hard_expires_at = COALESCE($7, refresh_hard_expires_at) WHERE id = $1`,
+		c.id, t.KeyID, t.Access, t.Refresh, t.AccessExpiresAt, t.RefreshExpiresAt, t.RefreshHardExpiresAt); err != nil {
 		return fmt.Errorf("store: save tokens of account %d: %w", c.accountID, err)
 	}
 	return nil
