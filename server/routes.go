@@ -35,6 +35,7 @@ func (s *Server) routes() *gin.Engine {
 	web := r.Group("", s.authenticate, s.checkCSRF)
 	web.GET("/auth/intuit/start", s.intuitStart)
 	web.GET("/qbo/launch", s.qboLaunch)
+	web.GET("/qbo/reconnect", s.qboReconnect)
 	web.GET("/auth/intuit/callback", s.intuitCallback)
 	web.POST("/auth/intuit/connect", s.requireAuth, s.requireAdmin, s.intuitConnect)
 
