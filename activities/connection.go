@@ -25,11 +25,33 @@ type QBOCompanies struct {
 	Options     qbo.Options
 }
 
+// options is what every client shares. A limiter that watches QBO's answers as well
+// (qbo.DBLimiter pauses a realm's requests after a 429) is told of each one, beside the
+// observer configured.
+func (q *QBOCompanies) options() qbo.Options {
+	opts := q.Options
+	if watcher, ok := opts.Limiter.(qbo.Observer); ok {
+		opts.Observer = observers{opts.Observer, watcher}
+	}
+	return opts
+}
+
+// observers tells each of several observers of every request.
+type observers []qbo.Observer
+
+func (os observers) ObserveQBORequest(realmID, kind string, status int) {
+	for _, o := range os {
+		if o != nil {
+			o.ObserveQBORequest(realmID, kind, status)
+		}
+	}
+}
+
 // company opens the account's QBO client and says what the connection knows of the
 // company; without a connection to use it fails with the application error the
 // workflows branch on (NotConnected, NeedsReconnect).
 func (a *Activities) company(ctx context.Context, accountID int64) (*qbo.Client, workflows.ConnectionInfo, error) {
-	cl, conn, err := a.QBO.Connections.Client(ctx, accountID, a.QBO.Options)
+	cl, conn, err := a.QBO.Connections.Client(ctx, accountID, a.QBO.options())
 	info := workflows.ConnectionInfo{AccountID: accountID, RealmID: conn.RealmID, CompanyName: conn.CompanyName,
 		Plan: conn.Plan.Name, CanSyncTime: conn.Plan.CanSyncTime()}
 	if err != nil {

@@ -2,7 +2,7 @@ package activities
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"strings"
 
 	"go.temporal.io/sdk/activity"
@@ -19,7 +19,7 @@ func (a *Activities) CheckPlan(ctx context.Context, in workflows.CheckPlanInput)
 	if err != nil {
 		return info, err
 	}
-	plan, err := c.Plan(ctx)
+	plan, err := readPlan(ctx, c)
 	if err != nil {
 		return info, qboError(subject{what: "QuickBooks plan"}, err)
 	}
@@ -30,6 +30,24 @@ func (a *Activities) CheckPlan(ctx context.Context, in workflows.CheckPlanInput)
 		return info, permanent(workflows.ErrTypePlan, "%s", workflows.MsgPlan)
 	}
 	return info, nil
+}
+
+// readPlan reads CompanyInfo and Preferences at once: a sync waits for its plan
+// before its first write, and the two reads need not wait for each other.
+func readPlan(ctx context.Context, c *qbo.Client) (qbo.Plan, error) {
+	var prefs qbo.Preferences
+	var prefsErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		prefs, prefsErr = c.Preferences(ctx)
+	}()
+	info, err := c.CompanyInfo(ctx)
+	<-done
+	if err = errors.Join(err, prefsErr); err != nil {
+		return qbo.Plan{}, err
+	}
+	return qbo.PlanOf(info, prefs), nil
 }
 
 // ImportIncomeAccounts imports the company's active Income accounts.
@@ -74,46 +92,78 @@ func (a *Activities) ImportTerms(ctx context.Context, ref workflows.ConnectionRe
 	return res, nil
 }
 
-// ImportCustomers imports every customer, page by page, heartbeating as it goes.
+// ImportCustomers imports every customer, a page per statement, the next page read
+// from QBO while the one before is written, heartbeating as it goes.
 func (a *Activities) ImportCustomers(ctx context.Context, ref workflows.ConnectionRef) (workflows.ImportListResult, error) {
 	c, _, err := a.company(ctx, ref.AccountID)
 	if err != nil {
 		return workflows.ImportListResult{}, err
 	}
 	var res workflows.ImportListResult
-	err = everyRow(ctx, c, qbo.From[qbo.Customer](), func(page []qbo.Customer) error {
-		for _, qc := range page {
-			_, outcome, err := a.Store.ImportCustomer(ctx, ref.AccountID, ref.RealmID, qc.ID, qc.SyncToken, customerInput(qc))
-			if err != nil {
-				return fmt.Errorf("customer %q: %w", qc.DisplayName, err)
-			}
-			count(&res, outcome)
+	err = readAhead(ctx, c, qbo.From[qbo.Customer](), func(page []qbo.Customer) error {
+		in := make([]store.ImportedCustomer, len(page))
+		for i, qc := range page {
+			in[i] = store.ImportedCustomer{QBOID: qc.ID, SyncToken: qc.SyncToken, CustomerInput: customerInput(qc)}
+		}
+		outcomes, err := a.Store.ImportCustomers(ctx, ref.AccountID, ref.RealmID, in)
+		for _, o := range outcomes {
+			count(&res, o)
 		}
 		heartbeat(ctx, res.Imported)
-		return nil
+		return err
 	})
 	return res, qboError(subject{what: "customers"}, err)
 }
 
-// ImportServices imports every Item of type Service.
+// ImportServices imports every Item of type Service, like ImportCustomers.
 func (a *Activities) ImportServices(ctx context.Context, ref workflows.ConnectionRef) (workflows.ImportListResult, error) {
 	c, _, err := a.company(ctx, ref.AccountID)
 	if err != nil {
 		return workflows.ImportListResult{}, err
 	}
 	var res workflows.ImportListResult
-	err = everyRow(ctx, c, qbo.From[qbo.Item]().Where("Type", qbo.Eq, qbo.ItemTypeService), func(page []qbo.Item) error {
-		for _, it := range page {
-			_, outcome, err := a.Store.ImportService(ctx, ref.AccountID, ref.RealmID, it.ID, it.SyncToken, serviceInput(it))
-			if err != nil {
-				return fmt.Errorf("service %q: %w", it.Name, err)
-			}
-			count(&res, outcome)
+	err = readAhead(ctx, c, qbo.From[qbo.Item]().Where("Type", qbo.Eq, qbo.ItemTypeService), func(page []qbo.Item) error {
+		in := make([]store.ImportedService, len(page))
+		for i, it := range page {
+			in[i] = store.ImportedService{QBOID: it.ID, SyncToken: it.SyncToken, ServiceInput: serviceInput(it)}
+		}
+		outcomes, err := a.Store.ImportServices(ctx, ref.AccountID, ref.RealmID, in)
+		for _, o := range outcomes {
+			count(&res, o)
 		}
 		heartbeat(ctx, res.Imported)
-		return nil
+		return err
 	})
 	return res, qboError(subject{what: "services"}, err)
+}
+
+// readAhead hands fn every page of q (active rows, then inactive ones) while it reads
+// the next page from QBO: a page is written while the next one is on its way.
+func readAhead[T qbo.Entity](ctx context.Context, c *qbo.Client, q qbo.Query, fn func([]T) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := make(chan []T, 1)
+	read := make(chan error, 1)
+	go func() {
+		defer close(pages)
+		read <- everyRow(ctx, c, q, func(page []T) error {
+			select {
+			case pages <- append([]T(nil), page...): // everyRow reuses its page
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	for page := range pages {
+		if err := fn(page); err != nil {
+			cancel()
+			for range pages {
+			}
+			return err
+		}
+	}
+	return <-read
 }
 
 func count(res *workflows.ImportListResult, outcome store.ImportOutcome) {

@@ -14,15 +14,7 @@ func (s *Server) getSettings(c *gin.Context) {
 	s.answer(c, http.StatusOK, a, err)
 }
 
-func (s *Server) updateSettings(c *gin.Context) {
-	var in settingsInput
-	if err := decodeJSON(c, &in); err != nil {
-		s.fail(c, err)
-		return
-	}
-	a, err := s.app.UpdateSettings(c.Request.Context(), actorOf(c), in)
-	s.answer(c, http.StatusOK, a, err)
-}
+func (s *Server) updateSettings(c *gin.Context) { jsonCall(s, c, http.StatusOK, s.app.UpdateSettings) }
 
 // deleteAccount deletes the account and signs its owner out of this browser.
 func (s *Server) deleteAccount(c *gin.Context) {

@@ -4,103 +4,28 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-
-	"hoursync/internal/store"
 )
 
 // The JSON API of customers, services and income accounts: each handler decodes,
-// calls its use case (catalog.go, syncing.go) and encodes.
+// calls its use case (catalog.go, syncing.go) and encodes (the adapters in api.go).
 
-func (s *Server) listCustomers(c *gin.Context) {
-	p, ok := s.page(c)
-	if !ok {
-		return
-	}
-	list, err := s.app.ListCustomers(c.Request.Context(), actorOf(c), c.Query("q"), p)
-	s.answer(c, http.StatusOK, list, err)
-}
-
-func (s *Server) getCustomer(c *gin.Context) {
-	id, ok := s.pathID(c)
-	if !ok {
-		return
-	}
-	cu, err := s.app.GetCustomer(c.Request.Context(), actorOf(c), id)
-	s.answer(c, http.StatusOK, cu, err)
-}
-
+func (s *Server) listCustomers(c *gin.Context) { searchCall(s, c, s.app.ListCustomers) }
+func (s *Server) getCustomer(c *gin.Context)   { idCall(s, c, s.app.GetCustomer) }
 func (s *Server) createCustomer(c *gin.Context) {
-	var in customerInput
-	if err := decodeJSON(c, &in); err != nil {
-		s.fail(c, err)
-		return
-	}
-	cu, err := s.app.CreateCustomer(c.Request.Context(), actorOf(c), in)
-	s.answer(c, http.StatusCreated, cu, err)
+	jsonCall(s, c, http.StatusCreated, s.app.CreateCustomer)
 }
-
-func (s *Server) updateCustomer(c *gin.Context) {
-	id, ok := s.pathID(c)
-	if !ok {
-		return
-	}
-	var in customerInput
-	if err := decodeJSON(c, &in); err != nil {
-		s.fail(c, err)
-		return
-	}
-	cu, err := s.app.UpdateCustomer(c.Request.Context(), actorOf(c), id, in)
-	s.answer(c, http.StatusOK, cu, err)
-}
+func (s *Server) updateCustomer(c *gin.Context) { idJSONCall(s, c, s.app.UpdateCustomer) }
 
 func (s *Server) resyncCustomers(c *gin.Context) {
 	st, err := s.app.ResyncCustomers(c.Request.Context(), actorOf(c))
 	s.started(c, st, err)
 }
 
-func (s *Server) listServices(c *gin.Context) {
-	p, ok := s.page(c)
-	if !ok {
-		return
-	}
-	list, err := s.app.ListServices(c.Request.Context(), actorOf(c), c.Query("q"), p)
-	s.answer(c, http.StatusOK, list, err)
-}
-
-func (s *Server) getService(c *gin.Context) {
-	id, ok := s.pathID(c)
-	if !ok {
-		return
-	}
-	sv, err := s.app.GetService(c.Request.Context(), actorOf(c), id)
-	s.answer(c, http.StatusOK, sv, err)
-}
-
+func (s *Server) listServices(c *gin.Context) { searchCall(s, c, s.app.ListServices) }
+func (s *Server) getService(c *gin.Context)   { idCall(s, c, s.app.GetService) }
 func (s *Server) createService(c *gin.Context) {
-	var in serviceInput
-	if err := decodeJSON(c, &in); err != nil {
-		s.fail(c, err)
-		return
-	}
-	sv, err := s.app.CreateService(c.Request.Context(), actorOf(c), in)
-	s.answer(c, http.StatusCreated, sv, err)
+	jsonCall(s, c, http.StatusCreated, s.app.CreateService)
 }
+func (s *Server) updateService(c *gin.Context) { idJSONCall(s, c, s.app.UpdateService) }
 
-func (s *Server) updateService(c *gin.Context) {
-	id, ok := s.pathID(c)
-	if !ok {
-		return
-	}
-	var in serviceInput
-	if err := decodeJSON(c, &in); err != nil {
-		s.fail(c, err)
-		return
-	}
-	sv, err := s.app.UpdateService(c.Request.Context(), actorOf(c), id, in)
-	s.answer(c, http.StatusOK, sv, err)
-}
-
-func (s *Server) listIncomeAccounts(c *gin.Context) {
-	ias, err := s.app.ListIncomeAccounts(c.Request.Context(), actorOf(c))
-	s.answer(c, http.StatusOK, itemsJSON[store.IncomeAccount]{Items: ias}, err)
-}
+func (s *Server) listIncomeAccounts(c *gin.Context) { itemsCall(s, c, s.app.ListIncomeAccounts) }

@@ -23,72 +23,20 @@ func (s *Server) listInvoices(c *gin.Context) {
 	s.answer(c, http.StatusOK, list, err)
 }
 
-func (s *Server) getInvoice(c *gin.Context) {
-	id, ok := s.pathID(c)
-	if !ok {
-		return
-	}
-	inv, err := s.app.GetInvoice(c.Request.Context(), actorOf(c), id)
-	s.answer(c, http.StatusOK, inv, err)
-}
+func (s *Server) getInvoice(c *gin.Context) { idCall(s, c, s.app.GetInvoice) }
 
 func (s *Server) createInvoice(c *gin.Context) {
-	var in invoiceInput
-	if err := decodeJSON(c, &in); err != nil {
-		s.fail(c, err)
-		return
-	}
-	inv, err := s.app.CreateInvoice(c.Request.Context(), actorOf(c), in)
-	s.answer(c, http.StatusCreated, inv, err)
+	jsonCall(s, c, http.StatusCreated, s.app.CreateInvoice)
 }
 
 func (s *Server) createInvoiceFromTimeCards(c *gin.Context) {
-	var in invoiceFromCardsInput
-	if err := decodeJSON(c, &in); err != nil {
-		s.fail(c, err)
-		return
-	}
-	inv, err := s.app.CreateInvoiceFromTimeCards(c.Request.Context(), actorOf(c), in)
-	s.answer(c, http.StatusCreated, inv, err)
+	jsonCall(s, c, http.StatusCreated, s.app.CreateInvoiceFromTimeCards)
 }
 
-func (s *Server) updateInvoice(c *gin.Context) {
-	id, ok := s.pathID(c)
-	if !ok {
-		return
-	}
-	var in invoiceInput
-	if err := decodeJSON(c, &in); err != nil {
-		s.fail(c, err)
-		return
-	}
-	inv, err := s.app.UpdateInvoice(c.Request.Context(), actorOf(c), id, in)
-	s.answer(c, http.StatusOK, inv, err)
-}
+func (s *Server) updateInvoice(c *gin.Context) { idJSONCall(s, c, s.app.UpdateInvoice) }
 
-func (s *Server) voidInvoice(c *gin.Context) {
-	id, ok := s.pathID(c)
-	if !ok {
-		return
-	}
-	inv, err := s.app.VoidInvoice(c.Request.Context(), actorOf(c), id)
-	s.answer(c, http.StatusOK, inv, err)
-}
+func (s *Server) voidInvoice(c *gin.Context) { idCall(s, c, s.app.VoidInvoice) }
 
-func (s *Server) deleteInvoice(c *gin.Context) {
-	id, ok := s.pathID(c)
-	if !ok {
-		return
-	}
-	del, err := s.app.DeleteInvoice(c.Request.Context(), actorOf(c), id)
-	s.answer(c, http.StatusOK, del, err)
-}
+func (s *Server) deleteInvoice(c *gin.Context) { idCall(s, c, s.app.DeleteInvoice) }
 
-func (s *Server) syncInvoice(c *gin.Context) {
-	id, ok := s.pathID(c)
-	if !ok {
-		return
-	}
-	st, err := s.app.SyncInvoice(c.Request.Context(), actorOf(c), id)
-	s.started(c, st, err)
-}
+func (s *Server) syncInvoice(c *gin.Context) { idStart(s, c, s.app.SyncInvoice) }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -51,46 +52,18 @@ func timeCardQueryOf(c *gin.Context) (timeCardQuery, error) {
 	return q, err
 }
 
-func (s *Server) getTimeCard(c *gin.Context) {
-	id, ok := s.pathID(c)
-	if !ok {
-		return
-	}
-	tc, err := s.app.GetTimeCard(c.Request.Context(), actorOf(c), id)
-	s.answer(c, http.StatusOK, tc, err)
-}
+func (s *Server) getTimeCard(c *gin.Context) { idCall(s, c, s.app.GetTimeCard) }
 
 func (s *Server) createTimeCard(c *gin.Context) {
-	var in timeCardInput
-	if err := decodeJSON(c, &in); err != nil {
-		s.fail(c, err)
-		return
-	}
-	tc, err := s.app.CreateTimeCard(c.Request.Context(), actorOf(c), in)
-	s.answer(c, http.StatusCreated, tc, err)
+	jsonCall(s, c, http.StatusCreated, s.app.CreateTimeCard)
 }
 
-func (s *Server) updateTimeCard(c *gin.Context) {
-	id, ok := s.pathID(c)
-	if !ok {
-		return
-	}
-	var in timeCardInput
-	if err := decodeJSON(c, &in); err != nil {
-		s.fail(c, err)
-		return
-	}
-	tc, err := s.app.UpdateTimeCard(c.Request.Context(), actorOf(c), id, in)
-	s.answer(c, http.StatusOK, tc, err)
-}
+func (s *Server) updateTimeCard(c *gin.Context) { idJSONCall(s, c, s.app.UpdateTimeCard) }
 
 func (s *Server) deleteTimeCard(c *gin.Context) {
-	id, ok := s.pathID(c)
-	if !ok {
-		return
-	}
-	del, err := s.app.DeleteTimeCards(c.Request.Context(), actorOf(c), []int64{id})
-	s.answer(c, http.StatusOK, del, err)
+	idCall(s, c, func(ctx context.Context, by actor, id int64) (deletedJSON, error) {
+		return s.app.DeleteTimeCards(ctx, by, []int64{id})
+	})
 }
 
 type syncTimeCardsInput struct {

@@ -135,7 +135,16 @@ func (s *Server) intuitCallback(c *gin.Context) {
 		s.browserFail(c, errBadState)
 		return
 	}
-	if e := c.Query("error"); e != "" {
+	if e := c.Query("error"); e == "access_denied" {
+		// The person chose Cancel on Intuit's screen: their choice, not a failure.
+		s.flash(c, "ok", "Connecting to QuickBooks was cancelled; nothing changed.")
+		if _, ok := authOf(c); ok {
+			s.redirect(c, "/settings")
+		} else {
+			s.redirect(c, "/signin")
+		}
+		return
+	} else if e != "" {
 		s.browserFail(c, &apiError{Status: http.StatusBadRequest, Code: codeBadRequest, Message: "Intuit did not authorize Hoursync (" + e + "); try again"})
 		return
 	}

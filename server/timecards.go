@@ -87,6 +87,24 @@ func (a *app) ListTimeCards(ctx context.Context, by actor, q timeCardQuery, p pa
 	return paged(p, out), nil
 }
 
+// AllTimeCards lists every card the query selects, by date, however many there are:
+// the timesheet shows, totals and selects a whole week, so it must not stop at one
+// page of the list.
+func (a *app) AllTimeCards(ctx context.Context, by actor, q timeCardQuery) ([]timeCardJSON, error) {
+	var all []timeCardJSON
+	for p := (page{Limit: 500}); ; {
+		list, err := a.ListTimeCards(ctx, by, q, p)
+		if err != nil {
+			return all, err
+		}
+		all = append(all, list.Items...)
+		if list.NextOffset == nil {
+			return all, nil
+		}
+		p.Offset = *list.NextOffset
+	}
+}
+
 // TimeCardsToResync lists the cards the query selects (of a week, a person, a
 // customer) whose last sync failed or that changed since it, deleted ones whose
 // deletion has not reached QuickBooks included: what "Re-sync changed and failed"
@@ -96,11 +114,11 @@ func (a *app) TimeCardsToResync(ctx context.Context, by actor, q timeCardQuery) 
 	var ids []int64
 	for _, status := range []string{store.StatusChanged, store.StatusFailed} {
 		q.Status = status
-		list, err := a.ListTimeCards(ctx, by, q, page{Limit: maxLimit})
+		cards, err := a.AllTimeCards(ctx, by, q)
 		if err != nil {
 			return nil, err
 		}
-		for _, tc := range list.Items {
+		for _, tc := range cards {
 			ids = append(ids, tc.ID)
 		}
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"hoursync/internal/syncs"
 )
 
 // The web UI renders pages on the server and posts plain forms, one file per page
@@ -42,8 +44,13 @@ type pageData struct {
 	// Progress is the running sync's progress when the page was drawn, for browsers
 	// without JavaScript (app.js keeps it current).
 	Progress string
-	Data     any
+	// Skip is where the page's skip link leads (zero: the main content).
+	Skip skipLink
+	Data any
 }
+
+// skipLink is the first stop of the Tab key: a link past the navigation.
+type skipLink struct{ To, Text string }
 
 // setError shows e, keeping an error the previous page flashed when e is nil.
 func (pd *pageData) setError(e *apiError) {
@@ -244,4 +251,29 @@ func pushFollow(sep string, p *pushJSON) string {
 		q += "&selection_id=" + url.QueryEscape(p.SelectionID)
 	}
 	return q
+}
+
+// failedBack flashes err, when there is one, and goes back; it reports whether it did.
+func (s *Server) failedBack(c *gin.Context, back string, err error) bool {
+	if err == nil {
+		return false
+	}
+	s.flashError(c, err)
+	s.redirect(c, back)
+	return true
+}
+
+// follow sends the browser back to the page it came from following the sync st (its
+// progress, of its selection), or flashes why it did not start; sep joins the query
+// to back.
+func (s *Server) follow(c *gin.Context, back, sep string, st syncs.Started, err error) {
+	if s.failedBack(c, back, err) {
+		return
+	}
+	c.Set(ctxWorkflowID, st.WorkflowID)
+	q := sep + "workflow_id=" + url.QueryEscape(st.WorkflowID)
+	if st.SelectionID != "" {
+		q += "&selection_id=" + url.QueryEscape(st.SelectionID)
+	}
+	s.redirect(c, back+q)
 }

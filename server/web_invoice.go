@@ -199,22 +199,14 @@ func (s *Server) uiInvoiceAction(c *gin.Context) {
 	switch c.Param("action") {
 	case "sync":
 		st, err := s.app.SyncInvoice(ctx, by, id)
-		if err != nil {
-			s.flashError(c, err)
-			s.redirect(c, back)
-			return
-		}
-		c.Set(ctxWorkflowID, st.WorkflowID)
-		s.redirect(c, back+"?workflow_id="+url.QueryEscape(st.WorkflowID))
+		s.follow(c, back, "?", st, err)
 	case "void":
 		if !s.confirmed(c, "invoices", back, confirmData{Question: "Void this invoice?",
 			Detail: "Its time becomes unbilled again. An invoice already in QuickBooks is voided there too.", Yes: "Void"}) {
 			return
 		}
 		inv, err := s.app.VoidInvoice(ctx, by, id)
-		if err != nil {
-			s.flashError(c, err)
-			s.redirect(c, back)
+		if s.failedBack(c, back, err) {
 			return
 		}
 		s.flash(c, "ok", "Invoice voided; its time is unbilled again."+pushNote(inv.QuickBooks))
@@ -225,9 +217,7 @@ func (s *Server) uiInvoiceAction(c *gin.Context) {
 			return
 		}
 		del, err := s.app.DeleteInvoice(ctx, by, id)
-		if err != nil {
-			s.flashError(c, err)
-			s.redirect(c, back)
+		if s.failedBack(c, back, err) {
 			return
 		}
 		s.flash(c, "ok", "Invoice deleted."+pushNote(del.QuickBooks))

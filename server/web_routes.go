@@ -93,6 +93,7 @@ func (s *Server) uiRoutes(r *gin.Engine) {
 	in.GET("/services", s.uiServices)
 	in.GET("/services/:id/edit", s.uiServices)
 	admin.POST("/services", s.uiSaveService)
+	admin.POST("/services/resync", s.uiResyncServices)
 	admin.POST("/services/:id", s.uiSaveService)
 	in.GET("/users", s.uiUsers)
 	admin.POST("/users/invite", s.uiInvite)

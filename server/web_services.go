@@ -10,7 +10,7 @@ import (
 )
 
 // The services page (services.html): the list, and for admins the form that adds a
-// service or edits the one of the path.
+// service or edits the one of the path, and "Re-sync from QuickBooks".
 
 func (s *Server) uiServices(c *gin.Context) { s.servicesPage(c, http.StatusOK, nil, nil) }
 
@@ -24,23 +24,18 @@ func (s *Server) servicesPage(c *gin.Context, status int, f url.Values, e *apiEr
 		return
 	}
 	d.Services = list.Items
-	if id, err := strconv.ParseInt(c.Param("id"), 10, 64); err == nil {
-		sv, err := s.app.GetService(ctx, by, id)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
+	sv, ok, err := pathRecord(c, by, s.app.GetService)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if ok {
 		d.Editing = sv.Service
 		if f == nil {
 			f = url.Values{"name": {sv.Name}, "rate": {sv.Rate}, "description": {sv.Description}, "active": {strconv.FormatBool(sv.Active)}}
 		}
 	}
-	if f != nil {
-		pd.Form = f
-	}
-	pd.Data = d
-	pd.setError(e)
-	s.render(c, status, "services", pd)
+	s.showList(c, pd, status, "services", d, f, e)
 }
 
 // serviceForm parses the service form into the input the JSON API decodes; a blank
@@ -57,25 +52,12 @@ func serviceForm(f url.Values) serviceInput {
 // uiSaveService adds a service, or saves the one of the path.
 func (s *Server) uiSaveService(c *gin.Context) {
 	_ = c.Request.ParseForm()
-	f := c.Request.PostForm
-	ctx, by := c.Request.Context(), actorOf(c)
-	in := serviceForm(f)
-	var err error
-	if c.Param("id") == "" {
-		_, err = s.app.CreateService(ctx, by, in)
-	} else {
-		var id int64
-		if id, err = formID(c); err == nil {
-			_, err = s.app.UpdateService(ctx, by, id, in)
-		}
-	}
-	if err != nil {
-		if f.Get("active") == "" {
-			f.Set("active", "false")
-		}
-		s.servicesPage(c, http.StatusUnprocessableEntity, f, s.toAPIError(c, err))
-		return
-	}
-	s.flash(c, "ok", "Service saved.")
-	s.redirect(c, "/services")
+	saveRecord(s, c, serviceForm(c.Request.PostForm), s.app.CreateService, s.app.UpdateService,
+		s.servicesPage, "Service saved.", "/services")
+}
+
+// uiResyncServices re-imports the catalog (customers, services and income accounts
+// come in one import) from the services page.
+func (s *Server) uiResyncServices(c *gin.Context) {
+	s.startedFrom(c, "/services", s.app.ResyncCustomers)
 }

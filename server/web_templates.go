@@ -34,7 +34,23 @@ func parseTemplates() map[string]*template.Template {
 			}
 			return kind
 		},
-		"dollars": dollars,
+		"dollars":    dollars,
+		"usd":        usd,
+		"cardAmount": cardAmount,
+		"totalsTable": func(caption, id string, rows []totalRow) map[string]any {
+			return map[string]any{"Caption": caption, "ID": id, "Rows": rows}
+		},
+		"dayName":  dayName,
+		"planName": planName,
+		"connectionWords": func(status string) string {
+			if w, ok := map[string]string{"connected": "Connected: time and invoices sync with this company.",
+				"needs_reconnect": "QuickBooks needs you to sign in again: its permission to Hoursync has expired or was withdrawn. Nothing syncs until an admin reconnects.",
+				"disconnecting":   "Disconnecting…",
+				"disconnected":    "Not connected."}[status]; ok {
+				return w
+			}
+			return sentence(strings.ReplaceAll(status, "_", " "))
+		},
 		"statusText": func(s string) string {
 			return map[string]string{"never": "not synced", "synced": "synced", "changed": "changed", "syncing": "syncing", "failed": "failed"}[s]
 		},

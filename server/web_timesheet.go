@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -27,7 +28,7 @@ type timesheetData struct {
 	// Query carries the filters into the week links; built by url.Values.Encode.
 	Query                    template.URL
 	Cards                    []timeCardJSON
-	Total                    int
+	Totals                   weekTotals
 	Users                    []userJSON
 	Customers                []store.Customer
 	Services                 []serviceJSON
@@ -35,6 +36,10 @@ type timesheetData struct {
 	ServiceNames             map[int64]string
 	// NeedsReconnect shows the reconnect button above the table.
 	NeedsReconnect bool
+	// PlanLacksTime says the company's QuickBooks plan cannot take time (Simple
+	// Start): the page says so before the click and offers an invoice instead.
+	PlanLacksTime bool
+	PlanName      string
 }
 
 // everything is the page of a list a form chooses from.
@@ -74,6 +79,7 @@ func (s *Server) uiTimesheet(c *gin.Context) { s.timesheet(c, http.StatusOK, nil
 // timesheet renders the week view; form and e keep a failed add form as typed.
 func (s *Server) timesheet(c *gin.Context, status int, form url.Values, e *apiError) {
 	pd := s.pageData(c, "Timesheet", "timesheet")
+	pd.Skip = skipLink{To: "#add-time", Text: "Skip to add time"}
 	ctx, by := c.Request.Context(), actorOf(c)
 	acct, err := s.app.Settings(ctx, by)
 	if err != nil {
@@ -115,19 +121,21 @@ func (s *Server) timesheet(c *gin.Context, status int, form url.Values, e *apiEr
 		return
 	}
 	q := timeCardQuery{From: d.From, To: d.To, UserID: d.UserID, CustomerID: d.CustomerID, Status: d.Status}
-	list, err := s.app.ListTimeCards(ctx, by, q, page{Limit: maxLimit})
+	cards, err := s.app.AllTimeCards(ctx, by, q)
 	if err != nil {
 		pd.Error = s.toAPIError(c, err)
 	}
-	d.Cards = list.Items
+	d.Cards = cards
+	d.Totals = totalsOf(cards, d.UserNames, d.CustomerNames)
 	for _, tc := range d.Cards {
-		d.Total += tc.Minutes
 		if tc.SyncStatus == store.StatusFailed && reconnects(tc.SyncErrorCode) {
 			d.NeedsReconnect = true
 		}
 	}
-	if conn, err := s.app.Connection(ctx, by); err == nil && conn.Status == string(store.ConnectionNeedsReconnect) {
-		d.NeedsReconnect = true
+	if conn, err := s.app.Connection(ctx, by); err == nil {
+		d.NeedsReconnect = d.NeedsReconnect || conn.Status == string(store.ConnectionNeedsReconnect)
+		d.PlanLacksTime = conn.Connected && conn.Plan != "" && !conn.CanSyncTime
+		d.PlanName = planName(conn.Plan)
 	}
 	pd.Data = d
 	if form != nil {
@@ -198,31 +206,21 @@ func (s *Server) uiTimesheetAction(c *gin.Context) {
 	switch c.PostForm("action") {
 	case "sync", "resync":
 		st, err := s.app.SyncTimeCards(ctx, by, ids)
-		if err != nil {
-			s.flashError(c, err)
-			s.redirect(c, back)
-			return
-		}
-		c.Set(ctxWorkflowID, st.WorkflowID)
-		s.redirect(c, back+"&workflow_id="+url.QueryEscape(st.WorkflowID)+"&selection_id="+url.QueryEscape(st.SelectionID))
+		s.follow(c, back, "&", st, err)
 	case "delete":
 		if !s.confirmed(c, "timesheet", back, confirmData{Question: fmt.Sprintf("Delete %s?", entries(len(ids))),
 			Detail: "Time already in QuickBooks is deleted there too.", Yes: "Delete"}) {
 			return
 		}
 		del, err := s.app.DeleteTimeCards(ctx, by, ids)
-		if err != nil {
-			s.flashError(c, err)
-			s.redirect(c, back)
+		if s.failedBack(c, back, err) {
 			return
 		}
 		s.flash(c, "ok", fmt.Sprintf("Deleted %s.", entries(len(ids)))+pushNote(del.QuickBooks))
 		s.redirect(c, back+pushFollow("&", del.QuickBooks))
 	case "invoice":
 		inv, err := s.app.CreateInvoiceFromTimeCards(ctx, by, invoiceFromCardsInput{TimeCardIDs: ids, Grouping: c.PostForm("grouping")})
-		if err != nil {
-			s.flashError(c, err)
-			s.redirect(c, back)
+		if s.failedBack(c, back, err) {
 			return
 		}
 		s.flash(c, "ok", "Invoice "+inv.Number+" created from the selected time.")
@@ -238,4 +236,13 @@ func entries(n int) string {
 		return "1 time entry"
 	}
 	return fmt.Sprintf("%d time entries", n)
+}
+
+// planName is a QuickBooks plan as Intuit names it to people: "Simple Start".
+func planName(plan string) string {
+	plan = strings.TrimPrefix(plan, "QuickBooks Online ")
+	if plan == "SimpleStart" {
+		return "Simple Start"
+	}
+	return plan
 }

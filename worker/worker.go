@@ -24,7 +24,18 @@ type Options struct {
 	// Activities implements the activities the workflows call; nil registers workflows
 	// only.
 	Activities *activities.Activities
+	// Pollers is how many long polls the worker keeps open for workflow tasks and for
+	// activity tasks each (default DefaultPollers).
+	Pollers int
 }
+
+// DefaultPollers is the pollers a worker keeps open per kind of task. Temporal spreads
+// a task queue over partitions (4 by default, on the dev server and on clusters alike);
+// a partition no poller is waiting on hands its tasks on only after a delay (about 2 s
+// was measured per stalled activity), so a worker polls every partition at once:
+// workflow-task pollers split between the sticky queue and the shared one, hence
+// twice the partitions.
+const DefaultPollers = 8
 
 // New returns a worker polling opts.TaskQueue with every workflow and activity registered.
 func New(c client.Client, opts Options) (sdkworker.Worker, error) {
@@ -34,9 +45,14 @@ func New(c client.Client, opts Options) (sdkworker.Worker, error) {
 	if opts.MaxConcurrentActivities <= 0 {
 		opts.MaxConcurrentActivities = 20
 	}
+	if opts.Pollers <= 0 {
+		opts.Pollers = DefaultPollers
+	}
 	w := sdkworker.New(c, opts.TaskQueue, sdkworker.Options{
 		MaxConcurrentActivityExecutionSize:     opts.MaxConcurrentActivities,
 		MaxConcurrentWorkflowTaskExecutionSize: 50,
+		MaxConcurrentWorkflowTaskPollers:       opts.Pollers,
+		MaxConcurrentActivityTaskPollers:       opts.Pollers,
 		Interceptors:                           []interceptor.WorkerInterceptor{&autoHeartbeat{}},
 	})
 	w.RegisterWorkflow(workflows.Ping)

@@ -37,6 +37,11 @@ func Import(ctx workflow.Context, in ImportInput) (ImportResult, error) {
 		steps = append(steps, importStep{"terms", ActImportTerms, &res.Terms})
 		progress.Total++
 	}
+	// Imports started since read every list at once: none needs another (the income
+	// accounts are needed to create a service later, not to import one).
+	if workflow.GetVersion(ctx, "import-lists-at-once", workflow.DefaultVersion, 1) == 1 {
+		return importAtOnce(ctx, in, steps, &res, &progress)
+	}
 	for _, s := range steps {
 		progress.Current = s.name
 		var out ImportListResult
@@ -56,10 +61,55 @@ func Import(ctx workflow.Context, in ImportInput) (ImportResult, error) {
 			return res, err
 		}
 	}
+	return finishImport(&res, &progress), nil
+}
+
+func finishImport(res *ImportResult, progress *Progress) ImportResult {
 	progress.Done = progress.Total
 	progress.Current = ""
 	res.Message = fmt.Sprintf("Imported %d customers, %d services and %d income accounts from QuickBooks.",
 		res.Customers, res.Services, res.IncomeAccounts)
 	progress.Message = res.Message
-	return res, nil
+	return *res
+}
+
+// importAtOnce runs every step of the import, and the link of the connecting user, at
+// the same time; the first step that failed (in the steps' order) fails the import once
+// every step has ended.
+func importAtOnce(ctx workflow.Context, in ImportInput, steps []importStep, res *ImportResult, progress *Progress) (ImportResult, error) {
+	qctx := qboActivity(ctx, longActivityTimeout)
+	ref := ConnectionRef{AccountID: in.AccountID, RealmID: in.RealmID}
+	progress.Current = "income accounts, customers, services and terms"
+	futures := make([]workflow.Future, len(steps))
+	for i, s := range steps {
+		futures[i] = s.activity.Execute(qctx, ref)
+	}
+	var link workflow.Future
+	if in.ConnectingUserID != 0 {
+		link = ActLinkConnectingUser.Execute(qctx, LinkUserInput{AccountID: in.AccountID, RealmID: in.RealmID, UserID: in.ConnectingUserID})
+	}
+	var failed error
+	for i, s := range steps {
+		var out ImportListResult
+		if err := futures[i].Get(ctx, &out); err != nil {
+			if failed == nil {
+				_, msg := failureOf(err)
+				progress.Failed++
+				progress.Message = fmt.Sprintf("Import of %s failed: %s", s.name, msg)
+				failed = err
+			}
+			continue
+		}
+		*s.count = out.Imported
+		progress.Done++
+	}
+	if link != nil {
+		if err := link.Get(ctx, &res.UserLinked); err != nil && failed == nil {
+			failed = err
+		}
+	}
+	if failed != nil {
+		return *res, failed
+	}
+	return finishImport(res, progress), nil
 }

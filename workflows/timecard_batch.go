@@ -48,7 +48,7 @@ func (s *timeCardSync) syncBatch(ctx workflow.Context, batch []int64) {
 	if !ok {
 		return
 	}
-	refs, ok := s.loadCards(ctx, batch, realm)
+	refs, ok := s.loadCards(ctx, batch, realm, false)
 	if !ok {
 		return
 	}
@@ -60,7 +60,7 @@ func (s *timeCardSync) syncBatch(ctx workflow.Context, batch []int64) {
 	if !ok {
 		return
 	}
-	created, ok := s.pushWrites(ctx, ready, ops, realm)
+	created, ok := s.pushWrites(ctx, ready, ops, realm, false)
 	if !ok {
 		return
 	}
@@ -100,11 +100,13 @@ func (s *timeCardSync) checkPlan(ctx workflow.Context, batch []int64) (realm str
 	return s.conn.RealmID, true
 }
 
-// loadCards reads what ordering the batch needs of each card; a card deleted before it
-// ever reached QBO is skipped.
-func (s *timeCardSync) loadCards(ctx workflow.Context, batch []int64, realm string) ([]TimeCardRef, bool) {
+// loadCards reads what ordering the batch needs of each card (with check, which of
+// its dependencies are in QBO already); a card deleted before it ever reached QBO is
+// skipped.
+func (s *timeCardSync) loadCards(ctx workflow.Context, batch []int64, realm string, check bool) ([]TimeCardRef, bool) {
 	var refs []TimeCardRef
-	err := ActLoadTimeCards.ExecuteLocal(localActivity(ctx), LoadTimeCardsInput{AccountID: s.accountID, CardIDs: batch, RealmID: realm}).Get(ctx, &refs)
+	err := ActLoadTimeCards.ExecuteLocal(localActivity(ctx), LoadTimeCardsInput{AccountID: s.accountID, CardIDs: batch, RealmID: realm,
+		CheckDependencies: check}).Get(ctx, &refs)
 	if err != nil {
 		errType, msg := failureOf(err)
 		s.fail(ctx, batch, errType, msg)
@@ -207,14 +209,16 @@ func (s *timeCardSync) prepareWrites(ctx workflow.Context, ready []int64, realm 
 	return ops, true
 }
 
-// pushWrites sends the batch's writes with a requestid derived from its members, counts
-// each card's outcome, and answers the cards now in QBO by this push.
-func (s *timeCardSync) pushWrites(ctx workflow.Context, ready []int64, ops []TimeActivityOp, realm string) (synced map[int64]bool, ok bool) {
+// pushWrites sends the batch's writes with a requestid derived from its members (or,
+// with singles, each with its own), counts each card's outcome, and answers the cards
+// now in QBO by this push.
+func (s *timeCardSync) pushWrites(ctx workflow.Context, ready []int64, ops []TimeActivityOp, realm string, singles bool) (synced map[int64]bool, ok bool) {
 	members := make([]string, len(ops))
 	for i, op := range ops {
 		members[i] = op.Member()
 	}
-	push := PushTimeActivitiesInput{AccountID: s.accountID, RealmID: realm, RequestID: BatchRequestID(realm, members), Ops: ops, Kind: KindTimeCards}
+	push := PushTimeActivitiesInput{AccountID: s.accountID, RealmID: realm, RequestID: BatchRequestID(realm, members), Ops: ops,
+		Kind: KindTimeCards, Singles: singles}
 	var outcomes []Outcome
 	if err := ActPushTimeActivities.Execute(qboActivity(ctx, longActivityTimeout), push).Get(ctx, &outcomes); err != nil {
 		errType, msg := failureOf(err)

@@ -26,6 +26,20 @@ type TimeCardSyncInput struct {
 	Progress Progress `json:"progress"`
 	// Selections carries each selection's progress, with the cards it still waits for.
 	Selections []Selection `json:"selections,omitempty"`
+	// Connection carries the connection and plan checked by an earlier run of the sync,
+	// so a long sync checks them once, not after every continue-as-new.
+	Connection *ConnectionInfo `json:"connection,omitempty"`
+	// Ensured carries the employees, customers and services the sync made sure of in
+	// QBO, so none is ensured twice.
+	Ensured *EnsuredObjects `json:"ensured,omitempty"`
+}
+
+// EnsuredObjects lists the users (as QBO Employees), customers and services a sync
+// made sure exist in QBO as they are here.
+type EnsuredObjects struct {
+	Employees []int64 `json:"employees,omitempty"`
+	Customers []int64 `json:"customers,omitempty"`
+	Services  []int64 `json:"services,omitempty"`
 }
 
 // Selection is one selection's progress, with the cards it still waits for.
@@ -118,45 +132,67 @@ func TimeCardSync(ctx workflow.Context, in TimeCardSyncInput) (TimeCardSyncResul
 		return TimeCardSyncResult{}, err
 	}
 	signals := workflow.GetSignalChannel(ctx, SignalSyncTimeCards)
-	drain := func() {
-		for {
-			var req SyncTimeCardsRequest
-			if !signals.ReceiveAsync(&req) {
-				return
-			}
-			s.select_(req)
-		}
+	if workflow.GetVersion(ctx, versionLanes, workflow.DefaultVersion, 1) == 1 {
+		return s.runLanes(ctx, signals, in)
 	}
+	return s.runOneByOne(ctx, signals)
+}
+
+// drain takes on every selection that has arrived.
+func (s *timeCardSync) drain(signals workflow.ReceiveChannel) {
+	for {
+		var req SyncTimeCardsRequest
+		if !signals.ReceiveAsync(&req) {
+			return
+		}
+		s.select_(req)
+	}
+}
+
+// waitForMore waits a little for more selections, and reports whether one came (when
+// none did, it takes on any that arrived meanwhile).
+func (s *timeCardSync) waitForMore(ctx workflow.Context, signals workflow.ReceiveChannel) bool {
+	got := false
+	timerCtx, cancel := workflow.WithCancel(ctx)
+	sel := workflow.NewSelector(ctx)
+	sel.AddReceive(signals, func(c workflow.ReceiveChannel, _ bool) {
+		var req SyncTimeCardsRequest
+		c.Receive(ctx, &req)
+		s.select_(req)
+		got = true
+	})
+	sel.AddFuture(workflow.NewTimer(timerCtx, idleWait), func(workflow.Future) {})
+	sel.Select(ctx)
+	cancel()
+	if !got {
+		s.drain(signals)
+	}
+	return got
+}
+
+// result ends the run: what it synced, failed and skipped.
+func (s *timeCardSync) result() TimeCardSyncResult {
+	s.progress.Current = ""
+	s.progress.Message = s.summary()
+	return TimeCardSyncResult{Synced: s.progress.Synced, Failed: s.progress.Failed,
+		Skipped: s.progress.Skipped, Message: s.progress.Message}
+}
+
+// runOneByOne is the sync as runs started before versionLanes go on: one batch after
+// the other, the plan checked in every run.
+func (s *timeCardSync) runOneByOne(ctx workflow.Context, signals workflow.ReceiveChannel) (TimeCardSyncResult, error) {
 	processed := 0
 	for {
-		drain()
+		s.drain(signals)
 		if len(s.queue) == 0 {
 			// Wait a little for more selections; end when none come.
-			got := false
-			timerCtx, cancel := workflow.WithCancel(ctx)
-			sel := workflow.NewSelector(ctx)
-			sel.AddReceive(signals, func(c workflow.ReceiveChannel, _ bool) {
-				var req SyncTimeCardsRequest
-				c.Receive(ctx, &req)
-				s.select_(req)
-				got = true
-			})
-			sel.AddFuture(workflow.NewTimer(timerCtx, idleWait), func(workflow.Future) {})
-			sel.Select(ctx)
-			cancel()
-			if !got {
-				drain()
-				if len(s.queue) == 0 {
-					s.progress.Current = ""
-					s.progress.Message = s.summary()
-					return TimeCardSyncResult{Synced: s.progress.Synced, Failed: s.progress.Failed,
-						Skipped: s.progress.Skipped, Message: s.progress.Message}, nil
-				}
+			if !s.waitForMore(ctx, signals) && len(s.queue) == 0 {
+				return s.result(), nil
 			}
 			continue
 		}
 		if processed >= cardsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			drain()
+			s.drain(signals)
 			return TimeCardSyncResult{}, workflow.NewContinueAsNewError(ctx, TimeCardSync,
 				TimeCardSyncInput{AccountID: s.accountID, Pending: s.queue, Progress: s.progress, Selections: s.carry()})
 		}
@@ -191,6 +227,18 @@ type timeCardSync struct {
 	inflight    map[int64][]*Selection
 	// inflightRuns counts the syncs of a card under way (two when it was taken again).
 	inflightRuns map[int64]int
+
+	// Of the lanes (runLanes): the connection check under way; whether the connection
+	// was carried from an earlier run (its realm not yet set as a search attribute in
+	// this one); the dependencies ensured (in order) and being ensured; the failures
+	// last shown in SyncFailed; how many cards the running groups hold.
+	plan         workflow.Future
+	carriedConn  bool
+	ensured      map[dependency]bool
+	ensuredOrder []dependency
+	ensuring     map[dependency]workflow.Future
+	lastFailed   int
+	syncing      int
 }
 
 func (s *timeCardSync) addSelection(sel *Selection) {

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/lib/pq"
 )
@@ -87,6 +89,172 @@ func (s *Store) NamesOf(ctx context.Context, accountID int64, objectType string,
 	}
 	for _, r := range rows {
 		out[r.ID] = r.Name
+	}
+	return out, nil
+}
+
+// ImportedCustomer is one QBO Customer of an imported page.
+type ImportedCustomer struct {
+	QBOID, SyncToken string
+	CustomerInput
+}
+
+// ImportedService is one QBO service Item of an imported page.
+type ImportedService struct {
+	QBOID, SyncToken string
+	ServiceInput
+}
+
+// bulkImport describes one names-list table for importPage: its value columns (the
+// name first) with their array types.
+type bulkImport struct {
+	target importTarget
+	cols   []string
+	types  []string
+}
+
+var (
+	customerBulk = bulkImport{customerImport, []string{"display_name", "email", "active"}, []string{"text[]", "text[]", "boolean[]"}}
+	serviceBulk  = bulkImport{serviceImport, []string{"name", "description", "rate_cents", "active"}, []string{"text[]", "text[]", "bigint[]", "boolean[]"}}
+)
+
+// ImportCustomers brings a page of QBO Customers into the account in one statement,
+// each as ImportCustomer would (linked by QBO id, else by name, else created; local
+// edits not pushed yet kept), and answers each one's outcome in order. A page the
+// statement cannot take whole (two of its customers meeting the same local one) is
+// imported one customer at a time.
+func (s *Store) ImportCustomers(ctx context.Context, accountID int64, realmID string, page []ImportedCustomer) ([]ImportOutcome, error) {
+	ids, tokens := make([]string, len(page)), make([]string, len(page))
+	names, emails, active := make([]string, len(page)), make([]string, len(page)), make([]bool, len(page))
+	for i, c := range page {
+		ids[i], tokens[i] = c.QBOID, c.SyncToken
+		names[i], emails[i], active[i] = strings.TrimSpace(c.DisplayName), strings.TrimSpace(c.Email), c.Active
+	}
+	out, err := s.importPage(ctx, customerBulk, accountID, realmID, ids, tokens, pq.Array(names), pq.Array(emails), pq.Array(active))
+	if !refused(err) {
+		return out, err
+	}
+	out = make([]ImportOutcome, len(page))
+	for i, c := range page {
+		if _, out[i], err = s.ImportCustomer(ctx, accountID, realmID, c.QBOID, c.SyncToken, c.CustomerInput); err != nil {
+			return out[:i], fmt.Errorf("customer %q: %w", c.DisplayName, err)
+		}
+	}
+	return out, nil
+}
+
+// ImportServices brings a page of QBO service Items into the account in one statement,
+// like ImportCustomers.
+func (s *Store) ImportServices(ctx context.Context, accountID int64, realmID string, page []ImportedService) ([]ImportOutcome, error) {
+	ids, tokens := make([]string, len(page)), make([]string, len(page))
+	names, descriptions := make([]string, len(page)), make([]string, len(page))
+	rates, active := make([]int64, len(page)), make([]bool, len(page))
+	for i, sv := range page {
+		ids[i], tokens[i] = sv.QBOID, sv.SyncToken
+		names[i], descriptions[i], rates[i], active[i] = strings.TrimSpace(sv.Name), sv.Description, sv.RateCents, sv.Active
+	}
+	out, err := s.importPage(ctx, serviceBulk, accountID, realmID, ids, tokens, pq.Array(names), pq.Array(descriptions), pq.Array(rates), pq.Array(active))
+	if !refused(err) {
+		return out, err
+	}
+	out = make([]ImportOutcome, len(page))
+	for i, sv := range page {
+		if _, out[i], err = s.ImportService(ctx, accountID, realmID, sv.QBOID, sv.SyncToken, sv.ServiceInput); err != nil {
+			return out[:i], fmt.Errorf("service %q: %w", sv.Name, err)
+		}
+	}
+	return out, nil
+}
+
+// refused reports whether PostgreSQL refused the statement (so nothing of it was
+// done), as opposed to the connection failing with its outcome unknown.
+func refused(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr)
+}
+
+// importPage is importObject for a whole page in one statement. Its CTEs: the page
+// (input), the objects linked to its QBO ids (linked, locked like importObject locks
+// them), those of them taking QBO's values (updated: not edited locally since their
+// last sync, a new SyncToken, checked again on the locked row), the others' local
+// namesakes (named), the rest inserted (created); then their links and, for the linked
+// and created, their sync states; and each input's outcome.
+func (s *Store) importPage(ctx context.Context, b bulkImport, accountID int64, realmID string, qboIDs, tokens []string, values ...any) ([]ImportOutcome, error) {
+	t := b.target
+	var inputCols, setCols, insertVals []string
+	for i, col := range b.cols {
+		inputCols = append(inputCols, fmt.Sprintf("$%d::%s", i+5, b.types[i]))
+		setCols = append(setCols, fmt.Sprintf("%s = i.v_%s", col, col))
+		insertVals = append(insertVals, "i.v_"+col)
+	}
+	var vcols []string
+	for _, col := range b.cols {
+		vcols = append(vcols, "v_"+col)
+	}
+	name := "v_" + b.cols[0]
+	q := `WITH input AS (
+		SELECT * FROM unnest($3::text[], $4::text[], ` + strings.Join(inputCols, ", ") + `) WITH ORDINALITY
+			AS i(qbo_id, sync_token, ` + strings.Join(vcols, ", ") + `, ord)
+	), linked AS (
+		SELECT i.ord, l.object_id AS id, l.sync_token AS link_token, l.synced_version, o.version
+		FROM input i
+		JOIN qbo_links l ON l.account_id = $1 AND l.realm_id = $2 AND l.object_type = '` + t.objectType + `' AND l.qbo_id = i.qbo_id
+		JOIN ` + t.table + ` o ON o.account_id = $1 AND o.id = l.object_id
+		FOR UPDATE OF l FOR NO KEY UPDATE OF o
+	), updated AS (
+		UPDATE ` + t.table + ` o SET ` + strings.Join(setCols, ", ") + `, version = o.version + 1, updated_at = now()
+		FROM linked k JOIN input i ON i.ord = k.ord
+		WHERE o.account_id = $1 AND o.id = k.id AND o.version <= k.synced_version AND k.link_token <> i.sync_token
+		RETURNING k.ord, o.id, o.version
+	), named AS (
+		SELECT i.ord, o.id, o.version FROM input i
+		JOIN ` + t.table + ` o ON o.account_id = $1 AND lower(btrim(o.` + t.nameColumn + `)) = lower(btrim(i.` + name + `))
+		WHERE i.ord NOT IN (SELECT ord FROM linked)
+		FOR NO KEY UPDATE OF o
+	), inserted AS (
+		INSERT INTO ` + t.table + ` (account_id, ` + strings.Join(b.cols, ", ") + `)
+		SELECT $1, ` + strings.Join(insertVals, ", ") + ` FROM input i
+		WHERE i.ord NOT IN (SELECT ord FROM linked) AND i.ord NOT IN (SELECT ord FROM named)
+		RETURNING id, version, ` + t.nameColumn + ` AS name
+	), created AS (
+		SELECT i.ord, n.id, n.version FROM inserted n
+		JOIN input i ON lower(btrim(i.` + name + `)) = lower(btrim(n.name))
+			AND i.ord NOT IN (SELECT ord FROM linked) AND i.ord NOT IN (SELECT ord FROM named)
+	), links AS (
+		INSERT INTO qbo_links (account_id, realm_id, object_type, object_id, qbo_id, sync_token, synced_version, qbo_deleted)
+		SELECT $1, $2, '` + t.objectType + `', x.id, i.qbo_id, i.sync_token, x.version, false
+		FROM (SELECT ord, id, version FROM updated UNION ALL SELECT ord, id, version FROM named
+			UNION ALL SELECT ord, id, version FROM created) x
+		JOIN input i ON i.ord = x.ord
+		ON CONFLICT (account_id, realm_id, object_type, object_id) DO UPDATE SET qbo_id = EXCLUDED.qbo_id,
+			sync_token = EXCLUDED.sync_token, synced_version = EXCLUDED.synced_version, qbo_deleted = EXCLUDED.qbo_deleted, synced_at = now()
+	), states AS (
+		INSERT INTO sync_states (account_id, object_type, object_id, status, last_synced_at)
+		SELECT $1, '` + t.objectType + `', x.id, 'synced', now() FROM (SELECT id FROM named UNION ALL SELECT id FROM created) x
+		ON CONFLICT (account_id, object_type, object_id)
+		DO UPDATE SET status = 'synced', message = '', error_code = '', last_synced_at = now(), updated_at = now()
+	)
+	SELECT CASE
+		WHEN u.ord IS NOT NULL THEN 'updated'
+		WHEN k.ord IS NOT NULL AND k.version <= k.synced_version AND k.link_token = i.sync_token THEN 'unchanged'
+		WHEN k.ord IS NOT NULL THEN 'kept'
+		WHEN n.ord IS NOT NULL THEN 'linked'
+		WHEN c.ord IS NOT NULL THEN 'created'
+		ELSE '' END
+	FROM input i LEFT JOIN updated u ON u.ord = i.ord LEFT JOIN linked k ON k.ord = i.ord
+		LEFT JOIN named n ON n.ord = i.ord LEFT JOIN created c ON c.ord = i.ord
+	ORDER BY i.ord`
+	args := append([]any{accountID, realmID, pq.Array(qboIDs), pq.Array(tokens)}, values...)
+	var outcomes []string
+	if err := s.db.SelectContext(ctx, &outcomes, q, args...); err != nil {
+		return nil, fmt.Errorf("store: import %s page: %w", t.objectType, err)
+	}
+	out := make([]ImportOutcome, len(outcomes))
+	for i, o := range outcomes {
+		if o == "" {
+			return nil, fmt.Errorf("store: import %s page: no outcome for row %d", t.objectType, i+1)
+		}
+		out[i] = ImportOutcome(o)
 	}
 	return out, nil
 }
