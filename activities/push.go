@@ -147,9 +147,9 @@ func (a *Activities) recordPushed(ctx context.Context, in workflows.PushTimeActi
 	return outcome, nil
 }
 
-// singlesInFlight is how many single writes one push sends at once: QBO allows 10 in
+// SinglesInFlight is how many single writes one push sends at once: QBO allows 10 in
 // flight per realm, which the batch calls of the other lanes share.
-const singlesInFlight = 4
+const SinglesInFlight = 4
 
 // pushSingles sends each write on its own, a few at once, with the requestid of its
 // op (a retried activity resends the same requests, which QBO answers with its
@@ -160,7 +160,7 @@ func (a *Activities) pushSingles(ctx context.Context, c *qbo.Client, in workflow
 	ctx = qbo.WithSpareBudget(ctx)
 	results := make([]workflows.Outcome, len(send))
 	errs := make([]error, len(send))
-	slots := make(chan struct{}, singlesInFlight)
+	slots := make(chan struct{}, SinglesInFlight)
 	var wg sync.WaitGroup
 	for i, op := range send {
 		slots <- struct{}{}

@@ -15,22 +15,22 @@ const versionLanes = "concurrent-batches"
 
 // Tunables of the lanes.
 const (
-	// batchLanes is how many batch calls one sync keeps in flight or waiting for the
+	// BatchLanes is how many batch calls one sync keeps in flight or waiting for the
 	// realm's budget. QBO runs a batch's items one after the other, so a batch of 30
 	// takes about 30 requests' time (4.5 s at 150 ms a request): spending QBO's 40
 	// batch calls a minute takes about 3 at once, 6 when the emulator's windows are
 	// halved; the limiter keeps every lane inside QBO's limits.
-	batchLanes = 8
-	// singlesLanes push small groups as single writes beside the batches while the
+	BatchLanes = 8
+	// SinglesLanes push small groups as single writes beside the batches while the
 	// queue is long: they spend the requests QBO's batch calls leave (500 a minute, of
 	// which batch calls take at most 40), a third more writes a minute than batches
 	// alone.
-	singlesLanes = 2
-	// singlesMax is the largest group sent as single writes. A group this small costs
+	SinglesLanes = 2
+	// SinglesMax is the largest group sent as single writes. A group this small costs
 	// less of the scarcer batch budget this way (40 calls a minute, against 460 other
 	// requests), and reaches QBO sooner: QBO runs singles side by side, a batch's
 	// items one after the other.
-	singlesMax = 10
+	SinglesMax = 10
 	// lanesCardsPerRun bounds the history of one run (about 1 KB of history a card);
 	// then it continues as new, once every lane has finished.
 	lanesCardsPerRun = 3000
@@ -57,8 +57,8 @@ const (
 	depService
 )
 
-// runLanes syncs the queue in groups, several at once: up to batchLanes batches of
-// 30 and, while the queue is longer, singlesLanes groups of single writes. A card is
+// runLanes syncs the queue in groups, several at once: up to BatchLanes batches of
+// 30 and, while the queue is longer, SinglesLanes groups of single writes. A card is
 // never in two groups at once. Every group goes through the same phases as a batch
 // always did; the realm's limits pace them (the limiter in the activities).
 func (s *timeCardSync) runLanes(ctx workflow.Context, signals workflow.ReceiveChannel, in TimeCardSyncInput) (TimeCardSyncResult, error) {
@@ -75,11 +75,11 @@ func (s *timeCardSync) runLanes(ctx workflow.Context, signals workflow.ReceiveCh
 		stopping := processed >= lanesCardsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
 		for !stopping && len(s.queue) > 0 {
 			lane, size := laneBatch, BatchSize
-			if busy[laneBatch] >= batchLanes {
-				if busy[laneSingles] >= singlesLanes {
+			if busy[laneBatch] >= BatchLanes {
+				if busy[laneSingles] >= SinglesLanes {
 					break
 				}
-				lane, size = laneSingles, singlesMax
+				lane, size = laneSingles, SinglesMax
 			}
 			group := s.takeReady(size)
 			if len(group) == 0 {
@@ -150,7 +150,7 @@ func (s *timeCardSync) startGroup(ctx workflow.Context, done workflow.Channel, l
 	s.progress.Current = fmt.Sprintf("%d time cards", s.syncing)
 	s.progress.Message = fmt.Sprintf("Syncing %d of %d time cards", s.progress.Done+s.syncing, s.progress.Total)
 	workflow.Go(ctx, func(ctx workflow.Context) {
-		s.syncGroup(ctx, group, len(group) <= singlesMax)
+		s.syncGroup(ctx, group, len(group) <= SinglesMax)
 		// Cards the group did not report on (an activity failed before it could) are
 		// failures: no selection waits forever.
 		for _, id := range group {
@@ -163,7 +163,7 @@ func (s *timeCardSync) startGroup(ctx workflow.Context, done workflow.Channel, l
 
 // syncGroup syncs one group of at most BatchSize cards, phase by phase, as syncBatch
 // does: the connection is checked once per sync, only the dependencies not in QBO yet
-// are ensured (each once), and a group of at most singlesMax cards goes as single
+// are ensured (each once), and a group of at most SinglesMax cards goes as single
 // writes.
 func (s *timeCardSync) syncGroup(ctx workflow.Context, group []int64, singles bool) {
 	s.startPlan(ctx)

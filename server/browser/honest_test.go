@@ -42,6 +42,15 @@ func (s *session) seedWeek(n int, minutes func(i int) int) {
 	}
 }
 
+// newFirm signs a new firm up (without a worker) with Globex and Consulting.
+func newFirm(t *testing.T) (*app, *session) {
+	a := newApp(t, false)
+	s := newSession(t, a)
+	s.signUp()
+	s.addCustomerAndService()
+	return a, s
+}
+
 // text is the inner text of the element sel.
 func (s *session) text(sel string) string {
 	s.t.Helper()
@@ -54,10 +63,7 @@ func jsString(v string) string {
 
 // Item 1: 210 cards in one week are all on the timesheet, totalled and selected.
 func TestTimesheetReachesEveryCardOfABusyWeek(t *testing.T) {
-	a := newApp(t, false)
-	s := newSession(t, a)
-	s.signUp()
-	s.addCustomerAndService()
+	a, s := newFirm(t)
 	// 195 × 1:00 + 15 × 1:23 = 215:45.
 	s.seedWeek(210, func(i int) int {
 		if i < 15 {
@@ -82,10 +88,7 @@ func TestTimesheetReachesEveryCardOfABusyWeek(t *testing.T) {
 // Item 2: the timesheet totals hours and billable amount per day, person and
 // customer, and says how much billable time is not invoiced yet.
 func TestTimesheetTotalsMoneyPerDayPersonAndCustomer(t *testing.T) {
-	a := newApp(t, false)
-	s := newSession(t, a)
-	s.signUp()
-	s.addCustomerAndService()
+	a, s := newFirm(t)
 	s.addTime("2026-03-02", "1:30")
 	s.addTime("2026-03-03", "2")
 	s.run(chromedp.Navigate(a.url+"/timesheet?week="+week), chromedp.WaitVisible(chromedp.CSS("#totals-day")))
@@ -114,10 +117,7 @@ func TestTimesheetTotalsMoneyPerDayPersonAndCustomer(t *testing.T) {
 
 // Item 3: a row is named for people: person, day, customer, service and time.
 func TestTimesheetRowsAreNamedNotNumbered(t *testing.T) {
-	a := newApp(t, false)
-	s := newSession(t, a)
-	s.signUp()
-	s.addCustomerAndService()
+	a, s := newFirm(t)
 	s.addTime("2026-03-02", "1:30")
 	s.run(chromedp.Navigate(a.url+"/timesheet?week="+week), chromedp.WaitVisible(chromedp.CSS("#cards")))
 	label := eval[string](s, `document.querySelector('input[name="card_id"]').getAttribute("aria-label")`)
@@ -195,10 +195,7 @@ func TestSkipLinkAndBadgeContrast(t *testing.T) {
 // Item 10: at 390 px the timesheet and the invoices need no sideways scrolling, and
 // date, customer, time and status stay on screen.
 func TestPhoneSizedTimesheetAndInvoicesFitTheScreen(t *testing.T) {
-	a := newApp(t, false)
-	s := newSession(t, a)
-	s.signUp()
-	s.addCustomerAndService()
+	a, s := newFirm(t)
 	s.addTime("2026-03-02", "1:30")
 	s.selectAllAnd("invoice")
 	s.run(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
