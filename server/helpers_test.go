@@ -273,6 +273,11 @@ func (f *fakeSyncer) Disconnect(_ context.Context, accountID int64) error {
 	return nil
 }
 
+func (f *fakeSyncer) PullChanges(_ context.Context, accountID int64) (syncs.Started, error) {
+	f.record("pull changes %d", accountID)
+	return syncs.Started{WorkflowID: workflows.PullChangesID(accountID), RunID: "run"}, nil
+}
+
 func (f *fakeSyncer) Progress(_ context.Context, workflowID, _ string) (syncs.Status, error) {
 	return syncs.Status{WorkflowID: workflowID, Running: true, Status: "Running", Progress: workflows.Progress{Total: 3, Done: 1}}, nil
 }

@@ -38,6 +38,7 @@ type Syncer interface {
 	Resync(ctx context.Context, accountID int64, scope string) (syncs.Started, error)
 	Disconnect(ctx context.Context, accountID int64) error
 	Progress(ctx context.Context, workflowID, selectionID string) (syncs.Status, error)
+	PullChanges(ctx context.Context, accountID int64) (syncs.Started, error)
 	EnsureSchedules(ctx context.Context, accountID int64, interval string) error
 	RemoveAccount(ctx context.Context, accountID int64) error
 }

@@ -49,7 +49,7 @@ func TestEmulatorWebhooksStartACustomerResync(t *testing.T) {
 			e.connect(owner.me.Account.ID, co.RealmID)
 			adminPost("/admin/companies/"+co.RealmID+"/entities/Customer", map[string]any{"DisplayName": "Made In QBO"}, nil)
 
-			want := fmt.Sprintf("resync %d customers", owner.me.Account.ID)
+			want := fmt.Sprintf("pull changes %d", owner.me.Account.ID)
 			deadline := time.Now().Add(10 * time.Second)
 			for !strings.Contains(strings.Join(e.syncer.Calls(), ";"), want) {
 				if time.Now().After(deadline) {

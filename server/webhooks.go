@@ -14,7 +14,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"hoursync/internal/store"
-	"hoursync/workflows"
 )
 
 // qboChange is one entity change a QBO webhook reports, whichever format carried it.
@@ -112,20 +111,21 @@ func parseWebhook(body []byte) ([]qboChange, error) {
 	return out, nil
 }
 
-// importedEntity reports whether QBO is the source of truth for the entity, so a change
-// there should be re-imported.
-func importedEntity(name string) bool {
+// followedEntity reports whether Hoursync follows changes of the entity in QBO: the
+// lists it imports, and the invoices and payments whose balance it shows.
+func followedEntity(name string) bool {
 	switch strings.ToLower(name) {
-	case "customer", "item", "account", "employee":
+	case "customer", "item", "account", "employee", "invoice", "payment", "term", "taxcode":
 		return true
 	}
 	return false
 }
 
 // qboWebhook receives QBO's change notifications. Unsigned, wrongly signed, or with no
-// verifier configured, it answers 401 and changes nothing. A change to customers,
-// items or accounts of a connected company starts (or joins) that account's re-sync
-// of customers and services.
+// verifier configured, it answers 401 and changes nothing. A change to what Hoursync
+// follows (lists, invoices, payments) of a connected company starts that account's pull
+// of QBO's changes, or tells the running one to pull again; several realms may share
+// one delivery.
 func (s *Server) qboWebhook(c *gin.Context) {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
 	if err != nil {
@@ -154,7 +154,7 @@ func (s *Server) qboWebhook(c *gin.Context) {
 			}
 			accountID, accounts[ch.RealmID] = id, id
 		}
-		if accountID != 0 && importedEntity(ch.Entity) {
+		if accountID != 0 && followedEntity(ch.Entity) {
 			resync[accountID] = true
 		}
 	}
@@ -165,7 +165,9 @@ func (s *Server) qboWebhook(c *gin.Context) {
 		}
 		// USE_EXISTING joins a re-sync already running, so a burst of notifications
 		// starts one workflow.
-		if _, err := s.syncer.Resync(ctx, accountID, workflows.ScopeCustomers); err != nil {
+		// One pull of QBO's changes (CDC: one metered read) per account, however many
+		// notifications; the pull runs in a workflow, so the answer goes back at once.
+		if _, err := s.syncer.PullChanges(ctx, accountID); err != nil {
 			s.log.WarnContext(ctx, "webhook re-sync", "request_id", requestID(c), "account_id", accountID, "err", err)
 			continue
 		}

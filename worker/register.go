@@ -23,6 +23,7 @@ func registerSync(w sdkworker.Worker) {
 	w.RegisterWorkflow(workflows.Resync)
 	w.RegisterWorkflow(workflows.TokenKeepAlive)
 	w.RegisterWorkflow(workflows.Disconnect)
+	w.RegisterWorkflow(workflows.PullChanges)
 }
 
 // activityRegistry is the part of a Temporal worker that takes activities.
@@ -41,6 +42,7 @@ func registerActivities(r activityRegistry, acts *activities.Activities) error {
 		bind(r, workflows.ActImportCustomers, acts.ImportCustomers),
 		bind(r, workflows.ActImportServices, acts.ImportServices),
 		bind(r, workflows.ActImportTerms, acts.ImportTerms),
+		bind(r, workflows.ActImportTaxes, acts.ImportTaxes),
 		bind(r, workflows.ActLinkConnectingUser, acts.LinkConnectingUser),
 		bind(r, workflows.ActCheckPlan, acts.CheckPlan),
 		bindAction(r, workflows.ActMarkSyncing, acts.MarkSyncing),
@@ -60,6 +62,9 @@ func registerActivities(r activityRegistry, acts *activities.Activities) error {
 		bindAction(r, workflows.ActDisconnect, acts.DisconnectQBO),
 		bindAction(r, workflows.ActPauseSchedules, acts.PauseSchedules),
 		bindAction(r, workflows.ActRecordScheduledRun, acts.RecordScheduledRun),
+		bind(r, workflows.ActConnection, acts.Connection),
+		bind(r, workflows.ActPullChanges, acts.PullChanges),
+		bindAction(r, workflows.ActMarkPulled, acts.MarkPulled),
 	)
 }
 

@@ -66,6 +66,7 @@ var (
 	ActImportCustomers      = Activity[ConnectionRef, ImportListResult]{"ImportCustomers"}
 	ActImportServices       = Activity[ConnectionRef, ImportListResult]{"ImportServices"}
 	ActImportTerms          = Activity[ConnectionRef, ImportListResult]{"ImportTerms"}
+	ActImportTaxes          = Activity[ConnectionRef, ImportListResult]{"ImportTaxes"}
 	ActLinkConnectingUser   = Activity[LinkUserInput, bool]{"LinkConnectingUser"}
 	ActCheckPlan            = Activity[CheckPlanInput, ConnectionInfo]{"CheckPlan"}
 	ActMarkSyncing          = Action[MarkSyncingInput]{"MarkSyncing"}
@@ -85,14 +86,17 @@ var (
 	ActDisconnect           = Action[AccountInput]{"DisconnectQBO"}
 	ActPauseSchedules       = Action[AccountInput]{"PauseSchedules"}
 	ActRecordScheduledRun   = Action[ScheduledRunInput]{"RecordScheduledRun"}
+	ActConnection           = Activity[AccountInput, ConnectionInfo]{"Connection"}
+	ActPullChanges          = Activity[ConnectionRef, PullResult]{"PullChanges"}
+	ActMarkPulled           = Action[MarkPulledInput]{"MarkPulled"}
 )
 
 // AllActivities is every activity above: the worker registers each, and its test
 // checks that none is missing.
 func AllActivities() []ActivityType {
-	return []ActivityType{ActImportIncomeAccounts, ActImportCustomers, ActImportServices, ActImportTerms,
+	return []ActivityType{ActImportIncomeAccounts, ActImportCustomers, ActImportServices, ActImportTerms, ActImportTaxes,
 		ActLinkConnectingUser, ActCheckPlan, ActMarkSyncing, ActRecordSyncOutcome, ActLoadTimeCards,
 		ActEnsureEmployee, ActEnsureCustomer, ActEnsureService, ActPrepareTimeActivity, ActPushTimeActivities,
 		ActLoadInvoice, ActPrepareInvoice, ActPushInvoice, ActListChanged, ActFeedSyncs, ActRefreshTokens,
-		ActDisconnect, ActPauseSchedules, ActRecordScheduledRun}
+		ActDisconnect, ActPauseSchedules, ActRecordScheduledRun, ActConnection, ActPullChanges, ActMarkPulled}
 }

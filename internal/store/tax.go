@@ -114,7 +114,7 @@ func (s *Store) UpsertTaxCodes(ctx context.Context, accountID int64, realmID str
 			if _, err := tx.ExecContext(ctx, `INSERT INTO qbo_tax_codes (account_id, realm_id, qbo_id, name, description, active, taxable, rates)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (account_id, realm_id, qbo_id) DO UPDATE SET name = EXCLUDED.name,
 				description = EXCLUDED.description, active = EXCLUDED.active, taxable = EXCLUDED.taxable, rates = EXCLUDED.rates`,
-				accountID, realmID, c.QBOID, c.Name, c.Description, c.Active, c.Taxable, rates); err != nil {
+				accountID, realmID, c.QBOID, c.Name, c.Description, c.Active, c.Taxable, string(rates)); err != nil {
 				return fmt.Errorf("store: upsert tax code %s: %w", c.Name, mapError(err))
 			}
 		}
@@ -254,7 +254,7 @@ func (s *Store) RecordQBOInvoiceTotals(ctx context.Context, accountID, invoiceID
 	}
 	var lines any
 	if len(t.TaxLines) > 0 {
-		lines = []byte(t.TaxLines)
+		lines = string(t.TaxLines) // as text: lib/pq sends []byte in binary, which jsonb refuses
 	}
 	_, err := s.db.ExecContext(ctx, `UPDATE invoices SET qbo_total_cents = $3, qbo_tax_cents = $4, qbo_balance_cents = $5,
 		qbo_home_total_cents = $6, qbo_exchange_rate = $7, qbo_tax_lines = $8, qbo_totals_at = now()

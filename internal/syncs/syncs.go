@@ -110,6 +110,25 @@ func (s *Starter) SyncTimeCards(ctx context.Context, accountID int64, cardIDs []
 	return Started{WorkflowID: id, RunID: run.GetRunID(), SelectionID: selection}, nil
 }
 
+// PullChanges asks the account's pull of QBO's changes to run (a webhook said the
+// company changed): it starts one, or signals the one running so it pulls again.
+func (s *Starter) PullChanges(ctx context.Context, accountID int64) (Started, error) {
+	id := workflows.PullChangesID(accountID)
+	opts := s.options(id, accountID, "", workflows.KindPullChanges,
+		fmt.Sprintf("Pull of QuickBooks' changes (CDC) into account %d, started by a webhook.", accountID))
+	sctx, cancel := s.startDeadline(ctx)
+	defer cancel()
+	run, err := s.client.SignalWithStartWorkflow(sctx, id, workflows.SignalQBOChanged, nil, opts, workflows.PullChanges,
+		workflows.AccountInput{AccountID: accountID})
+	if err != nil {
+		if Unavailable(err) {
+			return Started{}, fmt.Errorf("%w: pull changes: %v", ErrUnavailable, err)
+		}
+		return Started{}, fmt.Errorf("syncs: pull changes: %w", err)
+	}
+	return Started{WorkflowID: id, RunID: run.GetRunID()}, nil
+}
+
 // SyncInvoice starts an invoice's sync; a second click while it runs joins that run.
 func (s *Starter) SyncInvoice(ctx context.Context, accountID, invoiceID int64) (Started, error) {
 	id := workflows.InvoiceSyncID(accountID, invoiceID)
