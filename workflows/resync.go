@@ -68,8 +68,18 @@ func resync(ctx workflow.Context, in ResyncInput) (ResyncResult, error) {
 	}
 	lctx := localActivity(ctx)
 	qctx := qboActivity(ctx, shortActivityTimeout)
+	// The scheduled re-sync follows QBO's changes by CDC (one metered read) instead of
+	// importing every list, and takes the connection as stored (no read): an idle
+	// company costs one read a day.
+	byCDC := in.Scope == ScopeChanged && workflow.GetVersion(ctx, "resync-cdc", workflow.DefaultVersion, 1) == 1
 	var conn ConnectionInfo
-	if err := ActCheckPlan.Execute(qctx, CheckPlanInput{AccountID: in.AccountID}).Get(ctx, &conn); err != nil {
+	var connErr error
+	if byCDC {
+		connErr = ActConnection.ExecuteLocal(lctx, AccountInput{AccountID: in.AccountID}).Get(ctx, &conn)
+	} else {
+		connErr = ActCheckPlan.Execute(qctx, CheckPlanInput{AccountID: in.AccountID}).Get(ctx, &conn)
+	}
+	if err := connErr; err != nil {
 		errType, msg := failureOf(err)
 		progress.Message = msg
 		if errType == ErrTypeNotConnected {
@@ -85,9 +95,27 @@ func resync(ctx workflow.Context, in ResyncInput) (ResyncResult, error) {
 	child := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID: fmt.Sprintf("%s/import", workflow.GetInfo(ctx).WorkflowExecution.ID),
 	})
-	if err := workflow.ExecuteChildWorkflow(child, Import, ImportInput{AccountID: in.AccountID, RealmID: conn.RealmID,
-		Reason: "re-sync " + in.Scope}).Get(ctx, &res.Import); err != nil {
-		return res, err
+	importAll := true
+	var pulled PullResult
+	if byCDC {
+		ref := ConnectionRef{AccountID: in.AccountID, RealmID: conn.RealmID}
+		if err := ActPullChanges.Execute(qboActivity(ctx, longActivityTimeout), ref).Get(ctx, &pulled); err != nil {
+			return res, err
+		}
+		importAll = pulled.NeedsFullImport
+		res.Import.Message = pulled.Message
+	}
+	if importAll {
+		if err := workflow.ExecuteChildWorkflow(child, Import, ImportInput{AccountID: in.AccountID, RealmID: conn.RealmID,
+			Reason: "re-sync " + in.Scope}).Get(ctx, &res.Import); err != nil {
+			return res, err
+		}
+		if byCDC {
+			if err := ActMarkPulled.ExecuteLocal(lctx, MarkPulledInput{AccountID: in.AccountID, RealmID: conn.RealmID,
+				Watermark: pulled.Watermark}).Get(ctx, nil); err != nil {
+				return res, err
+			}
+		}
 	}
 
 	progress.Current = "local changes"

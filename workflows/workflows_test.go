@@ -68,24 +68,27 @@ func (s *WorkflowSuite) TestImportBringsEveryListAndLinksTheConnectingUser() {
 	s.env.OnActivity(workflows.ActImportCustomers.Name(), mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 2500}, nil).Once()
 	s.env.OnActivity(workflows.ActImportServices.Name(), mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 3}, nil).Once()
 	s.env.OnActivity(workflows.ActImportTerms.Name(), mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 4}, nil).Once()
+	s.env.OnActivity(workflows.ActImportTaxes.Name(), mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 6}, nil).Once()
 	s.env.OnActivity(workflows.ActLinkConnectingUser.Name(), mock.Anything, workflows.LinkUserInput{AccountID: 1, RealmID: "r", UserID: 9}).Return(true, nil).Once()
 	s.env.ExecuteWorkflow(workflows.Import, workflows.ImportInput{AccountID: 1, RealmID: "r", ConnectingUserID: 9})
 	s.True(s.env.IsWorkflowCompleted())
 	s.NoError(s.env.GetWorkflowError())
 	var res workflows.ImportResult
 	s.NoError(s.env.GetWorkflowResult(&res))
-	s.Equal(workflows.ImportResult{IncomeAccounts: 2, Customers: 2500, Services: 3, Terms: 4, UserLinked: true,
+	s.Equal(workflows.ImportResult{IncomeAccounts: 2, Customers: 2500, Services: 3, Terms: 4, TaxCodes: 6, UserLinked: true,
 		Message: "Imported 2500 customers, 3 services and 2 income accounts from QuickBooks."}, res)
 }
 
 func (s *WorkflowSuite) TestImportStartedBeforeTermsRunsWithoutTheTermsStep() {
 	s.env.OnGetVersion("import-terms", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	s.env.OnGetVersion("import-taxes", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 	for _, n := range []string{workflows.ActImportIncomeAccounts.Name(), workflows.ActImportCustomers.Name(), workflows.ActImportServices.Name()} {
 		s.env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 1}, nil).Once()
 	}
 	s.env.ExecuteWorkflow(workflows.Import, workflows.ImportInput{AccountID: 1, RealmID: "r"})
 	s.NoError(s.env.GetWorkflowError())
 	s.env.AssertNotCalled(s.T(), workflows.ActImportTerms.Name(), mock.Anything, mock.Anything)
+	s.env.AssertNotCalled(s.T(), workflows.ActImportTaxes.Name(), mock.Anything, mock.Anything)
 	var res workflows.ImportResult
 	s.NoError(s.env.GetWorkflowResult(&res))
 	s.Equal(0, res.Terms)
@@ -310,14 +313,18 @@ func (s *WorkflowSuite) TestInvoiceSyncInactiveCustomerIsRecordedWithQBOsReason(
 }
 
 func (s *WorkflowSuite) mockImport() {
-	for _, n := range []string{workflows.ActImportIncomeAccounts.Name(), workflows.ActImportCustomers.Name(), workflows.ActImportServices.Name(), workflows.ActImportTerms.Name()} {
+	for _, n := range []string{workflows.ActImportIncomeAccounts.Name(), workflows.ActImportCustomers.Name(), workflows.ActImportServices.Name(), workflows.ActImportTerms.Name(),
+		workflows.ActImportTaxes.Name()} {
 		s.env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.ImportListResult{Imported: 1}, nil)
 	}
 }
 
-func (s *WorkflowSuite) TestScheduledResyncImportsPushesEditsAndFeedsChangedCardsAndInvoices() {
-	s.env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, workflows.CheckPlanInput{AccountID: 1}).Return(workflows.ConnectionInfo{RealmID: "r"}, nil)
-	s.mockImport()
+func (s *WorkflowSuite) TestScheduledResyncPullsChangesPushesEditsAndFeedsChangedCardsAndInvoices() {
+	// By CDC: the connection as stored (no read), one pull, no import.
+	s.env.OnActivity(workflows.ActConnection.Name(), mock.Anything, workflows.AccountInput{AccountID: 1}).Return(workflows.ConnectionInfo{RealmID: "r"}, nil)
+	s.env.OnActivity(workflows.ActPullChanges.Name(), mock.Anything, workflows.ConnectionRef{AccountID: 1, RealmID: "r"}).Return(
+		workflows.PullResult{Customers: 1, Message: "Brought in QuickBooks' changes."}, nil).Once()
+	s.env.OnActivity(workflows.ActRecordScheduledRun.Name(), mock.Anything, mock.Anything).Return(nil).Once()
 	s.env.OnActivity(workflows.ActListChanged.Name(), mock.Anything, workflows.ConnectionRef{AccountID: 1, RealmID: "r"}).Return(
 		workflows.ChangedObjects{Customers: []int64{4}, Services: []int64{5, 6}, TimeCards: []int64{7, 8}, Invoices: []int64{9}}, nil)
 	s.env.OnActivity(workflows.ActEnsureCustomer.Name(), mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "1"}, nil).Once()
@@ -336,6 +343,20 @@ func (s *WorkflowSuite) TestScheduledResyncImportsPushesEditsAndFeedsChangedCard
 	s.Len(res.Fed.WorkflowIDs, 2)
 	s.Require().Len(s.recorded, 1)
 	s.Equal(int64(6), s.recorded[0].Object.ID)
+	s.env.AssertNotCalled(s.T(), workflows.ActImportCustomers.Name(), mock.Anything, mock.Anything)
+}
+
+func (s *WorkflowSuite) TestScheduledResyncImportsAllWhenCDCCannotTell() {
+	s.env.OnActivity(workflows.ActConnection.Name(), mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r"}, nil)
+	watermark := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	s.env.OnActivity(workflows.ActPullChanges.Name(), mock.Anything, mock.Anything).Return(
+		workflows.PullResult{NeedsFullImport: true, Watermark: watermark}, nil).Once()
+	s.mockImport()
+	s.env.OnActivity(workflows.ActMarkPulled.Name(), mock.Anything, workflows.MarkPulledInput{AccountID: 1, RealmID: "r", Watermark: watermark}).Return(nil).Once()
+	s.env.OnActivity(workflows.ActListChanged.Name(), mock.Anything, mock.Anything).Return(workflows.ChangedObjects{}, nil)
+	s.env.OnActivity(workflows.ActRecordScheduledRun.Name(), mock.Anything, mock.Anything).Return(nil).Once()
+	s.env.ExecuteWorkflow(workflows.Resync, workflows.ResyncInput{AccountID: 1, Scope: workflows.ScopeChanged})
+	s.NoError(s.env.GetWorkflowError())
 }
 
 func (s *WorkflowSuite) TestCustomersResyncDoesNotTouchCardsOrInvoices() {
@@ -348,7 +369,8 @@ func (s *WorkflowSuite) TestCustomersResyncDoesNotTouchCardsOrInvoices() {
 }
 
 func (s *WorkflowSuite) TestScheduledResyncOfDisconnectedAccountEndsQuietly() {
-	s.env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{}, appErr(workflows.ErrTypeNotConnected))
+	// The scheduled re-sync takes the connection as stored: no QBO read to find it gone.
+	s.env.OnActivity(workflows.ActConnection.Name(), mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{}, appErr(workflows.ErrTypeNotConnected))
 	s.env.ExecuteWorkflow(workflows.Resync, workflows.ResyncInput{AccountID: 1, Scope: workflows.ScopeChanged})
 	s.NoError(s.env.GetWorkflowError())
 	var res workflows.ResyncResult
