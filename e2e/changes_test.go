@@ -108,3 +108,26 @@ func TestChangesOverCDCsCapFallBackToAFullImportWithNothingLost(t *testing.T) {
 		}
 	}
 }
+
+func TestIdleCompanysScheduledResyncCostsAtMostTwoReads(t *testing.T) {
+	s := newStack(t)
+	tn := s.connect("Essentials")
+	s.importAll(tn)
+	ctx := context.Background()
+	resync := func() {
+		st, err := s.starter.Resync(ctx, tn.account.ID, workflows.ScopeChanged)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.wait(st.WorkflowID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resync() // the first has nothing to start from: it imports
+	time.Sleep(time.Second)
+	before := s.reads(tn.realm)
+	resync()
+	if n := s.reads(tn.realm) - before; n > 2 {
+		t.Fatalf("an idle company's scheduled re-sync made %d metered reads, want at most 2", n)
+	}
+}
