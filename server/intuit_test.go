@@ -223,7 +223,7 @@ func TestQBOWebhooks(t *testing.T) {
 	if status != http.StatusOK || out.Received != 2 || out.Resyncs != 1 {
 		t.Fatalf("cloudevents: %d %+v", status, out)
 	}
-	if want := fmt.Sprintf("resync %d customers", owner.me.Account.ID); !strings.Contains(strings.Join(e.syncer.Calls(), ";"), want) {
+	if want := fmt.Sprintf("pull changes %d", owner.me.Account.ID); !strings.Contains(strings.Join(e.syncer.Calls(), ";"), want) {
 		t.Fatalf("calls %v lack %q", e.syncer.Calls(), want)
 	}
 	status, _ = post(`{"hello":1}`, sign(verifier, `{"hello":1}`))

@@ -114,6 +114,7 @@ func operations() []operation {
 		{Method: "POST", Path: "/webhooks/qbo", Summary: "QBO change notifications (CloudEvents or legacy eventNotifications), HMAC-verified", Tag: "quickbooks", Access: signature, Status: 200, Response: webhookJSON{}},
 
 		{Method: "GET", Path: "/auth/intuit/start", Summary: "Sign in with Intuit: redirect to Intuit's consent page", Tag: "auth", Redirect: true},
+		{Method: "GET", Path: "/qbo/reconnect", Summary: "Reconnect URL (Intuit's app settings): an admin goes into the connect flow, someone signed out into Sign in with Intuit", Tag: "auth", Redirect: true},
 		{Method: "GET", Path: "/qbo/launch", Summary: "Launch from the QuickBooks App Store or from inside QBO", Tag: "auth", Redirect: true},
 		{Method: "GET", Path: "/auth/intuit/callback", Summary: "The single callback of every Intuit flow", Tag: "auth", Redirect: true,
 			Query: []param{{"state", "string", "the state Hoursync issued"}, {"code", "string", "authorization code"}, {"realmId", "string", "the QBO company"}, {"error", "string", "Intuit's refusal"}}},
@@ -175,6 +176,8 @@ func operations() []operation {
 		{Method: "DELETE", Path: "/api/v1/invoices/{id}", Summary: "Delete an invoice, releasing its time cards (a synced one is deleted in QBO at once)", Tag: "invoices", Access: adminOnly, Status: 200, Response: deletedJSON{}},
 		{Method: "POST", Path: "/api/v1/invoices/{id}/void", Summary: "Void an invoice, releasing its time cards (a synced one is voided in QBO at once)", Tag: "invoices", Access: adminOnly, Status: 200, Response: invoiceJSON{}},
 		{Method: "POST", Path: "/api/v1/invoices/{id}/sync", Summary: "Sync an invoice with QuickBooks", Tag: "sync", Access: adminOnly, Status: 202, Response: startedJSON{}},
+		{Method: "GET", Path: "/api/v1/invoices/{id}/pdf", Summary: "QuickBooks' PDF of a synced invoice (application/pdf)", Tag: "invoices", Access: adminOnly, Status: 200},
+		{Method: "POST", Path: "/api/v1/invoices/{id}/send", Summary: "Have QuickBooks e-mail a synced invoice to send_to, or its billing e-mail", Tag: "invoices", Access: adminOnly, Request: sendInvoiceInput{}, Status: 200, Response: sentJSON{}},
 
 		{Method: "GET", Path: "/api/v1/connection", Summary: "QuickBooks connection: company, plan, connected since", Tag: "quickbooks", Access: signedIn, Status: 200, Response: connectionJSON{}},
 		{Method: "POST", Path: "/api/v1/connection", Summary: "Connect with QuickBooks: the authorize URL to open", Tag: "quickbooks", Access: adminOnly, Status: 200, Response: authorizeJSON{}},
@@ -248,7 +251,11 @@ func openAPIDocument(publicURL string) map[string]any {
 	}
 	errorSchema := map[string]any{"type": "object", "properties": map[string]any{
 		"error": map[string]any{"type": "object", "required": []string{"code", "message"}, "properties": map[string]any{
-			"code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}, "field": map[string]any{"type": "string"},
+			"code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"},
+			"field": map[string]any{"type": "string", "description": "the field of the first error"},
+			"fields": map[string]any{"type": "array", "description": "every field the request got wrong, the first error's first, each with its message; absent when the error is about no field",
+				"items": map[string]any{"type": "object", "required": []string{"field", "message"}, "properties": map[string]any{
+					"field": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}}}},
 		}},
 	}}
 	return map[string]any{

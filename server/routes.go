@@ -93,6 +93,8 @@ func (s *Server) routes() *gin.Engine {
 	admin.DELETE("/invoices/:id", s.deleteInvoice)
 	admin.POST("/invoices/:id/void", s.voidInvoice)
 	admin.POST("/invoices/:id/sync", s.syncInvoice)
+	admin.GET("/invoices/:id/pdf", s.invoicePDF)
+	admin.POST("/invoices/:id/send", s.sendInvoice)
 
 	in.GET("/connection", s.getConnection)
 	admin.POST("/connection", s.startConnect)

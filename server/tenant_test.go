@@ -57,6 +57,8 @@ func TestOtherAccountsObjectsAnswer404(t *testing.T) {
 		{"DELETE", "/api/v1/invoices/" + id(inv.ID), nil, "DELETE /api/v1/invoices/:id"},
 		{"POST", "/api/v1/invoices/" + id(inv.ID) + "/void", nil, "POST /api/v1/invoices/:id/void"},
 		{"POST", "/api/v1/invoices/" + id(inv.ID) + "/sync", nil, "POST /api/v1/invoices/:id/sync"},
+		{"GET", "/api/v1/invoices/" + id(inv.ID) + "/pdf", nil, "GET /api/v1/invoices/:id/pdf"},
+		{"POST", "/api/v1/invoices/" + id(inv.ID) + "/send", nil, "POST /api/v1/invoices/:id/send"},
 		{"GET", "/api/v1/sync/states/time_card/" + id(spare.ID), nil, "GET /api/v1/sync/states/:type/:id"},
 		{"GET", "/api/v1/sync/states/invoice/" + id(inv.ID), nil, ""},
 		{"GET", "/api/v1/sync/states/customer/" + id(f.Customer.ID), nil, ""},

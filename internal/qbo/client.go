@@ -168,6 +168,8 @@ type call struct {
 	op          string
 	requestID   string
 	batch       bool
+	// accept overrides the Accept header (the PDF of an invoice); JSON otherwise.
+	accept string
 }
 
 // kind is how Intuit meters the call: a batch (whatever it holds), a read (GET, and
@@ -272,7 +274,11 @@ func (c *Client) send(ctx context.Context, cl call, u string, tok *oauth2.Token,
 	if err != nil {
 		return 0, nil, "", err
 	}
-	req.Header.Set("Accept", "application/json")
+	accept := cl.accept
+	if accept == "" {
+		accept = "application/json"
+	}
+	req.Header.Set("Accept", accept)
 	if cl.body != nil {
 		ct := cl.contentType
 		if ct == "" {
