@@ -372,6 +372,9 @@ func (a *Activities) PrepareInvoice(ctx context.Context, in workflows.PrepareInv
 		op.Lines = append(op.Lines, workflows.InvoiceLineOp{ItemQBOID: item, Description: l.Description,
 			QuantityMilli: l.QuantityMilli, RateCents: l.RateCents, AmountCents: l.AmountCents, Minutes: l.Minutes})
 	}
+	if err := a.prepareInvoiceTax(ctx, in, inv, &op); err != nil {
+		return workflows.InvoiceOp{}, err
+	}
 	cardIDs, err := a.Store.InvoiceTimeCardIDs(ctx, in.AccountID, inv.ID)
 	if err != nil {
 		return workflows.InvoiceOp{}, err

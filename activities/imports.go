@@ -109,6 +109,9 @@ func (a *Activities) ImportCustomers(ctx context.Context, ref workflows.Connecti
 		for _, o := range outcomes {
 			count(&res, o)
 		}
+		if err == nil {
+			err = a.importCustomersTax(ctx, ref, page)
+		}
 		heartbeat(ctx, res.Imported)
 		return err
 	})
@@ -130,6 +133,9 @@ func (a *Activities) ImportServices(ctx context.Context, ref workflows.Connectio
 		outcomes, err := a.Store.ImportServices(ctx, ref.AccountID, ref.RealmID, in)
 		for _, o := range outcomes {
 			count(&res, o)
+		}
+		if err == nil {
+			err = a.importServicesTax(ctx, ref, page)
 		}
 		heartbeat(ctx, res.Imported)
 		return err

@@ -63,6 +63,16 @@ func (a *Activities) PushInvoice(ctx context.Context, in workflows.PushInvoiceIn
 			return outcome, err
 		}
 	}
+	if op.Op == workflows.OpCreate || op.Op == workflows.OpUpdate {
+		// QBO computed the totals: store them, and say where Hoursync's differ.
+		note, err := a.recordInvoiceTotals(ctx, in, got)
+		if err != nil {
+			return outcome, err
+		}
+		if note != "" {
+			msg += ". " + note
+		}
+	}
 	outcome.Succeeded, outcome.Message = true, msg
 	if (op.Op == workflows.OpCreate || op.Op == workflows.OpUpdate) && got.DueDate != "" {
 		// QBO computed the due date from the term: show it as QBO has it.
@@ -214,6 +224,7 @@ func invoiceOf(op workflows.InvoiceOp) qbo.Invoice {
 		inv.Line = append(inv.Line, qbo.Line{Description: l.Description, Amount: qbo.Money(l.AmountCents),
 			DetailType: qbo.DetailTypeSalesItem, SalesItemLineDetail: &qbo.SalesItemLineDetail{ItemRef: ref(l.ItemQBOID), Qty: &qty, UnitPrice: &price}})
 	}
+	applyInvoiceTax(&inv, op)
 	inv.ID, inv.SyncToken = op.QBOID, op.SyncToken
 	return inv
 }

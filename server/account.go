@@ -57,28 +57,30 @@ func (a *app) UpdateSettings(ctx context.Context, by actor, in settingsInput) (a
 	}
 	set := store.AccountSettings{TimeZone: acct.TimeZone, WeekStart: acct.WeekStart,
 		IncomeAccountName: acct.IncomeAccountName, ResyncInterval: acct.ResyncInterval}
-	if in.TimeZone != nil {
-		if err := checkTimeZone("time_zone", *in.TimeZone); err != nil {
-			return accountJSON{}, err
-		}
+	var p problems
+	if in.TimeZone != nil && p.add(checkTimeZone("time_zone", *in.TimeZone)) {
 		set.TimeZone = *in.TimeZone
 	}
 	if in.WeekStart != nil {
 		if *in.WeekStart < 0 || *in.WeekStart > 6 {
-			return accountJSON{}, invalid("week_start", "choose a day from 0 (Sunday) to 6 (Saturday)")
+			p.add(invalid("week_start", "choose a day from 0 (Sunday) to 6 (Saturday)"))
 		}
 		set.WeekStart = *in.WeekStart
 	}
 	if in.IncomeAccountName != nil {
-		if set.IncomeAccountName, err = a.incomeAccountName(ctx, by.AccountID, *in.IncomeAccountName); err != nil {
-			return accountJSON{}, err
+		name, err := a.incomeAccountName(ctx, by.AccountID, *in.IncomeAccountName)
+		if p.add(err) {
+			set.IncomeAccountName = name
 		}
 	}
 	if in.ResyncInterval != nil {
 		if !slices.Contains(resyncIntervals, *in.ResyncInterval) {
-			return accountJSON{}, invalid("resync_interval", "choose off, hourly or daily")
+			p.add(invalid("resync_interval", "choose off, hourly or daily"))
 		}
 		set.ResyncInterval = *in.ResyncInterval
+	}
+	if err := p.err(); err != nil {
+		return accountJSON{}, err
 	}
 	updated, err := a.store.UpdateAccountSettings(ctx, by.AccountID, set)
 	if err != nil {

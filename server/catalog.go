@@ -23,31 +23,25 @@ func (r customerInput) apply(in *store.CustomerInput) error {
 	if r.DisplayName != nil {
 		in.DisplayName = strings.TrimSpace(*r.DisplayName)
 	}
-	if err := checkText("display_name", in.DisplayName, 1, 500, "the customer's name"); err != nil {
-		return err
-	}
-	if strings.Contains(in.DisplayName, ":") {
+	var p problems
+	if p.add(checkText("display_name", in.DisplayName, 1, 500, "the customer's name")) && strings.Contains(in.DisplayName, ":") {
 		// QBO reserves ":" for sub-customer paths.
-		return invalid("display_name", "a customer's name cannot contain a colon")
+		p.add(invalid("display_name", "a customer's name cannot contain a colon"))
 	}
 	if r.ContactName != nil {
 		in.ContactName = *r.ContactName
 	}
-	if err := checkText("contact_name", in.ContactName, 0, 200, "a contact name"); err != nil {
-		return err
-	}
+	p.add(checkText("contact_name", in.ContactName, 0, 200, "a contact name"))
 	if r.Email != nil {
 		in.Email = strings.TrimSpace(*r.Email)
 	}
 	if in.Email != "" {
-		if err := checkEmail("email", in.Email); err != nil {
-			return err
-		}
+		p.add(checkEmail("email", in.Email))
 	}
 	if r.Active != nil {
 		in.Active = *r.Active
 	}
-	return nil
+	return p.err()
 }
 
 // ListCustomers lists customers by name, those whose name contains search ("" for all).
@@ -119,29 +113,48 @@ func (r serviceInput) apply(in *store.ServiceInput) error {
 	if r.Name != nil {
 		in.Name = strings.TrimSpace(*r.Name)
 	}
-	if err := checkText("name", in.Name, 1, 100, "the service's name"); err != nil {
-		return err
-	}
-	if strings.Contains(in.Name, ":") {
-		return invalid("name", "a service's name cannot contain a colon")
+	var p problems
+	if p.add(checkText("name", in.Name, 1, 100, "the service's name")) && strings.Contains(in.Name, ":") {
+		p.add(invalid("name", "a service's name cannot contain a colon"))
 	}
 	if r.Description != nil {
 		in.Description = *r.Description
 	}
-	if err := checkText("description", in.Description, 0, 4000, "a description"); err != nil {
-		return err
-	}
+	p.add(checkText("description", in.Description, 0, 4000, "a description"))
 	if r.Rate.Set {
 		cents, err := parseFixed("rate", r.Rate.Text, 2, maxRateCents, "the hourly rate")
-		if err != nil {
-			return err
+		if p.add(err) {
+			in.RateCents = cents
 		}
-		in.RateCents = cents
 	}
 	if r.Active != nil {
 		in.Active = *r.Active
 	}
-	return nil
+	return p.err()
+}
+
+// recordSyncJSON is where a customer or service stands with QuickBooks.
+type recordSyncJSON struct {
+	SyncStatus  string `json:"sync_status"`
+	SyncMessage string `json:"sync_message"`
+}
+
+// CatalogSyncs is where each of these customers or services (objectType) stands with
+// QuickBooks, by id: synced, changed since, failed with its message, or never synced.
+func (a *app) CatalogSyncs(ctx context.Context, by actor, objectType string, ids []int64) (map[int64]recordSyncJSON, error) {
+	states, err := a.store.RecordSyncsOf(ctx, by.AccountID, objectType, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]recordSyncJSON, len(ids))
+	for _, id := range ids {
+		st, ok := states[id]
+		if !ok {
+			st.Status = store.StatusNever
+		}
+		out[id] = recordSyncJSON{SyncStatus: st.Status, SyncMessage: st.Message}
+	}
+	return out, nil
 }
 
 // ListServices lists services by name, those whose name contains search ("" for all).

@@ -42,6 +42,56 @@ type apiError struct {
 	// "lines[Line-1].LineField". A form shows it on the row the line came from.
 	Line      int    `json:"-"`
 	LineField string `json:"-"`
+	// Fields lists every field the input got wrong, this error's first, so a form
+	// shows them all at once; the fields above stay those of the first.
+	Fields []fieldProblem `json:"fields,omitempty"`
+}
+
+// fieldProblem is one field's error in an error body's "fields".
+type fieldProblem struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// problems gathers the field errors of one input, so that one answer names all of
+// them; an error on no field ends the gathering.
+type problems struct {
+	errs  []*apiError
+	other error
+}
+
+// add keeps err (nil is nothing) and reports whether it was nil.
+func (p *problems) add(err error) bool {
+	if err == nil {
+		return true
+	}
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Field != "" {
+		p.errs = append(p.errs, ae)
+	} else if p.other == nil {
+		p.other = err
+	}
+	return false
+}
+
+// err is the first error gathered, listing all of them in its Fields; nil when none.
+func (p *problems) err() error {
+	if p.other != nil && len(p.errs) == 0 {
+		return p.other
+	}
+	if len(p.errs) == 0 {
+		return nil
+	}
+	out := *p.errs[0]
+	out.Fields = nil
+	for _, e := range p.errs {
+		if len(e.Fields) > 0 {
+			out.Fields = append(out.Fields, e.Fields...)
+			continue
+		}
+		out.Fields = append(out.Fields, fieldProblem{Field: e.Field, Message: e.Message})
+	}
+	return &out
 }
 
 func (e *apiError) Error() string {

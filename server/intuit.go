@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -171,11 +172,17 @@ func (s *Server) intuitCallback(c *gin.Context) {
 			s.browserFail(c, invalid("realmId", "Intuit did not say which company to connect; choose a company and try again"))
 			return
 		}
-		if err := s.connectRealm(c, actorOf(c), realm, grant.Token); err != nil {
+		wf, err := s.connectRealm(c, actorOf(c), realm, grant.Token)
+		if err != nil {
 			s.browserFail(c, err)
 			return
 		}
-		c.Redirect(http.StatusSeeOther, "/settings?connected=1")
+		// Settings follows the import's progress and says what it brought in.
+		to := "/settings?connected=1"
+		if wf != "" {
+			to += "&workflow_id=" + url.QueryEscape(wf)
+		}
+		c.Redirect(http.StatusSeeOther, to)
 	default:
 		u, err := s.app.SignInWithIntuit(ctx, grant.Identity)
 		if err != nil {
@@ -187,7 +194,7 @@ func (s *Server) intuitCallback(c *gin.Context) {
 			return
 		}
 		if realm != "" && u.IsAdmin() {
-			if err := s.connectRealm(c, actor{AccountID: u.AccountID, User: u}, realm, grant.Token); err != nil {
+			if _, err := s.connectRealm(c, actor{AccountID: u.AccountID, User: u}, realm, grant.Token); err != nil {
 				s.browserFail(c, err)
 				return
 			}
@@ -220,10 +227,10 @@ func (s *Server) browserFail(c *gin.Context, err error) {
 
 // connectRealm connects the company the person chose at Intuit (ConnectRealm); the
 // request's log line names the import it started.
-func (s *Server) connectRealm(c *gin.Context, by actor, realm string, tok *oauth2.Token) error {
+func (s *Server) connectRealm(c *gin.Context, by actor, realm string, tok *oauth2.Token) (workflowID string, err error) {
 	st, err := s.app.ConnectRealm(c.Request.Context(), by, realm, tok)
 	if err == nil && st.WorkflowID != "" {
 		c.Set(ctxWorkflowID, st.WorkflowID)
 	}
-	return err
+	return st.WorkflowID, err
 }

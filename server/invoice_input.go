@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strings"
 	"time"
 
 	"hoursync/internal/store"
@@ -22,6 +23,7 @@ type invoiceInput struct {
 	TermID     int64       `json:"term_id"`
 	Memo       string      `json:"memo"`
 	Lines      []lineInput `json:"lines" openapi:"required"`
+	invoiceTaxInput
 }
 
 // lineInput is one line: quantity (up to 3 decimals) × rate (2 decimals).
@@ -30,6 +32,7 @@ type lineInput struct {
 	Description string  `json:"description"`
 	Quantity    decimal `json:"quantity" openapi:"required"`
 	Rate        decimal `json:"rate" openapi:"required"`
+	lineTaxInput
 }
 
 // decodeInvoice parses and validates an invoice body without touching the database.
@@ -41,83 +44,72 @@ func decodeInvoice(body []byte) (store.InvoiceInput, error) {
 	return r.validate()
 }
 
-func checkHeader(number, date, due, terms, memo string) (time.Time, time.Time, error) {
-	var zero time.Time
-	if err := checkText("number", number, 0, 21, "an invoice number"); err != nil {
-		return zero, zero, err
+// checkHeader checks an invoice's header fields, adding their errors to p.
+func checkHeader(p *problems, number, date, due, terms, memo string) (time.Time, time.Time) {
+	p.add(checkText("number", number, 0, 21, "an invoice number"))
+	d, err1 := parseDate("date", date, true)
+	p.add(err1)
+	dd, err2 := parseDate("due_date", due, false)
+	p.add(err2)
+	if err1 == nil && err2 == nil && !dd.IsZero() && dd.Before(d) {
+		p.add(invalid("due_date", "the due date cannot be before the invoice date"))
 	}
-	d, err := parseDate("date", date, true)
-	if err != nil {
-		return zero, zero, err
-	}
-	dd, err := parseDate("due_date", due, false)
-	if err != nil {
-		return zero, zero, err
-	}
-	if !dd.IsZero() && dd.Before(d) {
-		return zero, zero, invalid("due_date", "the due date cannot be before the invoice date")
-	}
-	if err := checkText("terms", terms, 0, 100, "terms"); err != nil {
-		return zero, zero, err
-	}
-	if err := checkText("memo", memo, 0, 1000, "a memo"); err != nil {
-		return zero, zero, err
-	}
-	return d, dd, nil
+	p.add(checkText("terms", terms, 0, 100, "terms"))
+	p.add(checkText("memo", memo, 0, 1000, "a memo"))
+	return d, dd
 }
 
 func (r invoiceInput) validate() (store.InvoiceInput, error) {
+	var p problems
 	if r.CustomerID <= 0 {
-		return store.InvoiceInput{}, invalid("customer_id", "choose a customer")
+		p.add(invalid("customer_id", "choose a customer"))
 	}
-	d, dd, err := checkHeader(r.Number, r.Date, r.DueDate, r.Terms, r.Memo)
-	if err != nil {
-		return store.InvoiceInput{}, err
-	}
+	d, dd := checkHeader(&p, r.Number, r.Date, r.DueDate, r.Terms, r.Memo)
 	in := store.InvoiceInput{CustomerID: r.CustomerID, Number: r.Number, InvoiceDate: d, DueDate: dd, Terms: r.Terms, Memo: r.Memo,
 		TermID: r.TermID}
-	if len(r.Lines) == 0 {
-		return store.InvoiceInput{}, invalid("lines", "add at least one line")
-	}
-	if len(r.Lines) > maxLines {
-		return store.InvoiceInput{}, invalid("lines", "an invoice has at most %d lines", maxLines)
-	}
-	for i, l := range r.Lines {
-		line, err := l.validate(i)
-		if err != nil {
-			return store.InvoiceInput{}, err
+	r.invoiceTaxInput.apply(&p, &in)
+	switch {
+	case len(r.Lines) == 0:
+		p.add(invalid("lines", "add at least one line"))
+	case len(r.Lines) > maxLines:
+		p.add(invalid("lines", "an invoice has at most %d lines", maxLines))
+	default:
+		for i, l := range r.Lines {
+			in.Lines = append(in.Lines, l.validate(&p, i))
 		}
-		in.Lines = append(in.Lines, line)
+	}
+	if err := p.err(); err != nil {
+		return store.InvoiceInput{}, err
 	}
 	return in, nil
 }
 
-// validate checks the i-th line (from 0); its errors name their line.
-func (l lineInput) validate(i int) (store.LineInput, error) {
+// validate checks the i-th line (from 0), adding its errors, each on its line, to p.
+func (l lineInput) validate(p *problems, i int) store.LineInput {
+	out := store.LineInput{ServiceID: l.ServiceID, Description: l.Description, TaxCode: strings.TrimSpace(l.TaxCode)}
 	if l.ServiceID <= 0 {
-		return store.LineInput{}, onLine(i, "service_id", invalid("", "choose a service for line %d", i+1))
+		p.add(onLine(i, "service_id", invalid("", "choose a service for line %d", i+1)))
 	}
 	if err := checkText("", l.Description, 0, 4000, "a description"); err != nil {
-		return store.LineInput{}, onLine(i, "description", err)
+		p.add(onLine(i, "description", err))
 	}
-	if !l.Quantity.Set {
-		return store.LineInput{}, onLine(i, "quantity", invalid("", "enter a quantity for line %d", i+1))
-	}
-	qty, err := parseFixed("", l.Quantity.Text, 3, maxQuantityMilli, "the quantity")
-	if err != nil {
-		return store.LineInput{}, onLine(i, "quantity", err)
-	}
-	if qty == 0 {
-		return store.LineInput{}, onLine(i, "quantity", invalid("", "the quantity must be more than zero"))
+	var err error
+	switch {
+	case !l.Quantity.Set:
+		p.add(onLine(i, "quantity", invalid("", "enter a quantity for line %d", i+1)))
+	default:
+		if out.QuantityMilli, err = parseFixed("", l.Quantity.Text, 3, maxQuantityMilli, "the quantity"); err != nil {
+			p.add(onLine(i, "quantity", err))
+		} else if out.QuantityMilli == 0 {
+			p.add(onLine(i, "quantity", invalid("", "the quantity must be more than zero")))
+		}
 	}
 	if !l.Rate.Set {
-		return store.LineInput{}, onLine(i, "rate", invalid("", "enter a rate for line %d", i+1))
+		p.add(onLine(i, "rate", invalid("", "enter a rate for line %d", i+1)))
+	} else if out.RateCents, err = parseFixed("", l.Rate.Text, 2, maxRateCents, "the rate"); err != nil {
+		p.add(onLine(i, "rate", err))
 	}
-	rate, err := parseFixed("", l.Rate.Text, 2, maxRateCents, "the rate")
-	if err != nil {
-		return store.LineInput{}, onLine(i, "rate", err)
-	}
-	return store.LineInput{ServiceID: l.ServiceID, Description: l.Description, QuantityMilli: qty, RateCents: rate}, nil
+	return out
 }
 
 type invoiceLineJSON struct {
@@ -131,6 +123,7 @@ type invoiceLineJSON struct {
 	RateCents     int64  `json:"rate_cents"`
 	Amount        string `json:"amount"`
 	AmountCents   int64  `json:"amount_cents"`
+	TaxCode       string `json:"tax_code"`
 }
 
 // invoiceJSON is an invoice as the API answers it and the invoice pages show it.
@@ -161,6 +154,7 @@ type invoiceJSON struct {
 	// due date was set by hand, rather than following the term (QBO's, once synced).
 	TermID          *int64 `json:"term_id"`
 	DueDateExplicit bool   `json:"due_date_explicit"`
+	invoiceTaxJSON
 }
 
 func toInvoiceJSON(inv store.Invoice) invoiceJSON {

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -103,13 +105,17 @@ func (a *app) CreateInvoiceFromTimeCards(ctx context.Context, by actor, in invoi
 		}
 		in.Date = a.today(acct.TimeZone).Format(time.DateOnly)
 	}
-	d, dd, err := checkHeader(in.Number, in.Date, in.DueDate, in.Terms, in.Memo)
-	if err != nil {
+	var p problems
+	d, dd := checkHeader(&p, in.Number, in.Date, in.DueDate, in.Terms, in.Memo)
+	if err := p.err(); err != nil {
 		return invoiceJSON{}, err
 	}
 	ids, err := checkIDs("time_card_ids", in.TimeCardIDs, "time card")
 	if err == nil {
 		err = a.checkCardRefsActive(ctx, by.AccountID, ids)
+	}
+	if err == nil {
+		err = a.checkCardsBillable(ctx, by.AccountID, ids)
 	}
 	if err != nil {
 		return invoiceJSON{}, err
@@ -143,6 +149,10 @@ func (a *app) UpdateInvoice(ctx context.Context, by actor, id int64, in invoiceI
 	cur, err := a.store.GetInvoice(ctx, by.AccountID, id)
 	if err != nil {
 		return invoiceJSON{}, err
+	}
+	if cur.Status == store.InvoiceVoid {
+		return invoiceJSON{}, &apiError{Status: http.StatusConflict, Code: codeConflict,
+			Message: "a voided invoice cannot change; create a new invoice instead"}
 	}
 	inv, err := in.validate()
 	if err == nil {
@@ -186,6 +196,9 @@ func (a *app) invoiceBody(ctx context.Context, inv store.Invoice) (invoiceJSON, 
 		return out, err
 	}
 	out.TimeCardIDs = ids
+	if err := a.addInvoiceTax(ctx, inv, &out); err != nil {
+		return out, err
+	}
 	if inv.SyncStatus == store.StatusFailed {
 		codes, err := a.store.SyncErrorCodes(ctx, inv.AccountID, store.ObjectInvoice, []int64{inv.ID})
 		if err != nil {
@@ -207,4 +220,57 @@ func qboInvoiceURL(apiBase, qboID string) string {
 		base = apiBase
 	}
 	return base + "/app/invoice?txnId=" + url.QueryEscape(qboID)
+}
+
+// billedTimeJSON is one time card an invoice bills, named for people.
+type billedTimeJSON struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+// BilledTime names the time cards the invoice bills, each with its page.
+func (a *app) BilledTime(ctx context.Context, by actor, inv invoiceJSON) ([]billedTimeJSON, error) {
+	refs := make([]objectRef, 0, len(inv.TimeCardIDs))
+	for _, id := range inv.TimeCardIDs {
+		refs = append(refs, objectRef{store.ObjectTimeCard, id})
+	}
+	names, err := a.recordNames(ctx, by.AccountID, refs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]billedTimeJSON, 0, len(refs))
+	for _, r := range refs {
+		out = append(out, billedTimeJSON{ID: r.ID, Name: names[r], URL: objectURL(r.Type, r.ID)})
+	}
+	return out, nil
+}
+
+// checkCardsBillable refuses cards already billed or not billable, naming the first
+// of them as people know it. The store refuses them too (under a row lock), naming
+// ids; this answer is the one people read.
+func (a *app) checkCardsBillable(ctx context.Context, accountID int64, ids []int64) error {
+	cards, err := a.store.GetTimeCardsForSync(ctx, accountID, ids)
+	if err != nil {
+		return err
+	}
+	for _, c := range cards {
+		why := ""
+		switch {
+		case c.DeletedAt.Valid:
+			continue
+		case c.InvoiceID.Valid:
+			why = "is already billed"
+		case !c.Billable:
+			why = "is not billable"
+		default:
+			continue
+		}
+		name, err := a.recordName(ctx, accountID, store.ObjectTimeCard, c.ID)
+		if err != nil {
+			return err
+		}
+		return &apiError{Status: http.StatusConflict, Code: codeConflict, Message: fmt.Sprintf("the time %s %s", name, why)}
+	}
+	return nil
 }

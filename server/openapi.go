@@ -155,6 +155,7 @@ func operations() []operation {
 		{Method: "GET", Path: "/api/v1/services/{id}", Summary: "One service", Tag: "services", Access: signedIn, Status: 200, Response: serviceJSON{}},
 		{Method: "PATCH", Path: "/api/v1/services/{id}", Summary: "Edit a service", Tag: "services", Access: adminOnly, Request: serviceInput{}, Status: 200, Response: serviceJSON{}},
 		{Method: "GET", Path: "/api/v1/income-accounts", Summary: "Income accounts imported from QuickBooks", Tag: "settings", Access: signedIn, Status: 200, Response: itemsJSON[store.IncomeAccount]{}},
+		{Method: "GET", Path: "/api/v1/tax-codes", Summary: "Sales tax codes (with their rates) imported from QuickBooks", Tag: "settings", Access: signedIn, Status: 200, Response: itemsJSON[store.TaxCode]{}},
 
 		{Method: "GET", Path: "/api/v1/time-cards", Summary: "Time cards (members see their own)", Tag: "time", Access: signedIn,
 			Query: withPage(param{"week", "string", "any date of the week (YYYY-MM-DD)"}, param{"from", "string", "first date"}, param{"to", "string", "last date"},

@@ -41,7 +41,7 @@ func (a *app) checkInvoiceRefs(ctx context.Context, accountID int64, in store.In
 		}
 		seen[l.ServiceID] = true
 	}
-	return nil
+	return a.checkInvoiceTax(ctx, accountID, in)
 }
 
 // inactive is the 422 for an inactive customer or service on field (see inactiveRef).

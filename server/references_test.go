@@ -103,7 +103,7 @@ func TestInactiveCustomerOrServiceIsRefusedOnItsField(t *testing.T) {
 		"customer_id", itoa64(f.Customer.ID), "service_id", itoa64(research.ID), "billable", "true"), "")
 	field := selectAt(body, `<select id="f-service_id"`)
 	if status != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(body), serviceMsg) ||
-		!strings.Contains(body, `<select id="f-service_id" name="service_id" aria-invalid="true">`) {
+		!strings.Contains(body, `<select id="f-service_id" name="service_id" aria-invalid="true" aria-describedby="e-service_id">`) {
 		t.Fatalf("form with an inactive service: %d %s", status, field)
 	}
 	if !strings.Contains(field, `<option value="`+itoa64(research.ID)+`" selected>`+research.Name) || !strings.Contains(field, "(inactive)") {

@@ -77,6 +77,7 @@ func (s *Server) routes() *gin.Engine {
 	admin.POST("/services", s.createService)
 	admin.PATCH("/services/:id", s.updateService)
 	in.GET("/income-accounts", s.listIncomeAccounts)
+	in.GET("/tax-codes", s.listTaxCodes)
 
 	in.GET("/time-cards", s.listTimeCards)
 	in.POST("/time-cards", s.createTimeCard)

@@ -62,6 +62,7 @@ func (a *app) SignUp(ctx context.Context, in signUpInput) (store.User, error) {
 	if in.TimeZone == "" {
 		in.TimeZone = "UTC"
 	}
+	var p problems
 	for _, err := range []error{
 		checkText("firm_name", in.FirmName, 1, 200, "the firm's name"),
 		checkText("first_name", in.FirstName, 1, 100, "your first name"),
@@ -70,9 +71,10 @@ func (a *app) SignUp(ctx context.Context, in signUpInput) (store.User, error) {
 		checkPassword("password", in.Password),
 		checkTimeZone("time_zone", in.TimeZone),
 	} {
-		if err != nil {
-			return store.User{}, err
-		}
+		p.add(err)
+	}
+	if err := p.err(); err != nil {
+		return store.User{}, err
 	}
 	hash, err := a.hashPassword(in.Password)
 	if err != nil {
@@ -220,7 +222,7 @@ func (a *app) LookupInvitation(ctx context.Context, token string) (invitationLoo
 	inv, err := a.store.FindInvitation(ctx, hashToken(token))
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			err = notFound("token", "invitation (it may have expired or been used)")
+			err = a.deadInvitation(ctx, token, http.StatusNotFound)
 		}
 		return invitationLookupJSON{}, err
 	}
@@ -257,7 +259,7 @@ func (a *app) AcceptInvitation(ctx context.Context, in acceptInvitationInput) (s
 		store.NewUser{FirstName: in.FirstName, LastName: in.LastName, PasswordHash: hash})
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		err = invalid("token", "this invitation is invalid, expired or already used; ask for a new one")
+		err = a.deadInvitation(ctx, in.Token, http.StatusUnprocessableEntity)
 	case errors.Is(err, store.ErrDuplicate):
 		err = errHasLogin
 	}
@@ -333,4 +335,28 @@ func (a *app) dummyHash() string {
 		a.dummy = string(h)
 	})
 	return a.dummy
+}
+
+// deadInvitation says plainly why the invitation link of token no longer works: it
+// was used, it expired (on what day), or it is no invitation at all. Each way, a
+// person with a login signs in.
+func (a *app) deadInvitation(ctx context.Context, token string, status int) error {
+	e := &apiError{Status: status, Code: codeNotFound, Field: "token"}
+	st, err := a.store.FindInvitationStanding(ctx, hashToken(token))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		e.Message = "this invitation link is not one Hoursync sent: check that it was copied whole. If you already have a login, sign in"
+	case err != nil:
+		return err
+	case st.AcceptedAt.Valid:
+		e.Message = fmt.Sprintf("this invitation to %s was already used: its login exists. Sign in with it", st.AccountName)
+	default:
+		loc, lerr := time.LoadLocation(st.TimeZone)
+		if lerr != nil {
+			loc = time.UTC
+		}
+		e.Message = fmt.Sprintf("this invitation to %s expired on %s: ask whoever invited you for a new one. If you already have a login, sign in",
+			st.AccountName, st.ExpiresAt.In(loc).Format("2 Jan 2006"))
+	}
+	return e
 }

@@ -123,6 +123,8 @@ func (a *app) Progress(ctx context.Context, by actor, workflowID, selectionID st
 type syncStateJSON struct {
 	ObjectType string `json:"object_type"`
 	ObjectID   int64  `json:"object_id"`
+	// ObjectName names the object for people.
+	ObjectName string `json:"object_name"`
 	Status     string `json:"status"`
 	Message    string `json:"message"`
 	// SyncErrorCode is the error type of a failed sync (workflows.ErrType…), for
@@ -140,18 +142,29 @@ type syncStateJSON struct {
 	Synced        int64      `json:"synced_version"`
 }
 
-// historyJSON is one sync attempt; WorkflowURL opens the run that made it.
+// historyJSON is one sync attempt; WorkflowURL opens the run that made it, and
+// ObjectName names the object for people.
 type historyJSON struct {
 	store.SyncHistoryEntry
+	ObjectName  string `json:"object_name"`
 	WorkflowURL string `json:"workflow_url"`
 }
 
-func (a *app) historyBody(entries []store.SyncHistoryEntry) []historyJSON {
+func (a *app) historyBody(ctx context.Context, accountID int64, entries []store.SyncHistoryEntry) ([]historyJSON, error) {
+	refs := make([]objectRef, 0, len(entries))
+	for _, e := range entries {
+		refs = append(refs, objectRef{e.ObjectType, e.ObjectID})
+	}
+	names, err := a.recordNames(ctx, accountID, refs)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]historyJSON, 0, len(entries))
 	for _, e := range entries {
-		out = append(out, historyJSON{SyncHistoryEntry: e, WorkflowURL: a.runURL(e.WorkflowID, e.RunID)})
+		out = append(out, historyJSON{SyncHistoryEntry: e, ObjectName: names[objectRef{e.ObjectType, e.ObjectID}],
+			WorkflowURL: a.runURL(e.WorkflowID, e.RunID)})
 	}
-	return out
+	return out, nil
 }
 
 // checkObject answers whether the object exists in the account (and, for a member's
@@ -208,11 +221,18 @@ func (a *app) SyncState(ctx context.Context, by actor, objectType string, id int
 	if l, ok := a.link(ctx, by.AccountID, objectType, id); ok {
 		out.QBOID, out.SyncToken, out.RealmID, out.Synced = l.QBOID, l.SyncToken, l.RealmID, l.SyncedVersion
 	}
+	if out.ObjectName, err = a.recordName(ctx, by.AccountID, objectType, id); err != nil {
+		return syncStateBody{}, err
+	}
 	hist, err := a.store.ListSyncHistory(ctx, by.AccountID, objectType, id, p.store())
 	if err != nil {
 		return syncStateBody{}, err
 	}
-	return syncStateBody{State: out, History: paged(p, a.historyBody(hist))}, nil
+	body, err := a.historyBody(ctx, by.AccountID, hist)
+	if err != nil {
+		return syncStateBody{}, err
+	}
+	return syncStateBody{State: out, History: paged(p, body)}, nil
 }
 
 // SyncActivity lists the account's recent sync attempts across all objects.
@@ -221,5 +241,9 @@ func (a *app) SyncActivity(ctx context.Context, by actor, p page) (listJSON[hist
 	if err != nil {
 		return listJSON[historyJSON]{}, err
 	}
-	return paged(p, a.historyBody(hist)), nil
+	body, err := a.historyBody(ctx, by.AccountID, hist)
+	if err != nil {
+		return listJSON[historyJSON]{}, err
+	}
+	return paged(p, body), nil
 }

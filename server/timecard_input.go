@@ -20,6 +20,9 @@ type timeCardInput struct {
 	Billable   *bool   `json:"billable"`
 	Rate       decimal `json:"rate"`
 	Notes      string  `json:"notes"`
+	// timeError is why a form's time could not be read as minutes; validate reports
+	// it on minutes beside the input's other errors.
+	timeError error
 }
 
 // timeCardDraft is a validated request; RateCents is -1 when the service's rate applies.
@@ -39,71 +42,76 @@ func decodeTimeCard(body []byte) (timeCardDraft, error) {
 
 func (r timeCardInput) validate() (timeCardDraft, error) {
 	var d timeCardDraft
+	var p problems
 	if r.UserID != nil {
 		if *r.UserID <= 0 {
-			return d, invalid("user_id", "choose a person")
+			p.add(invalid("user_id", "choose a person"))
 		}
 		d.UserID, d.UserSet = *r.UserID, true
 	}
 	if r.CustomerID <= 0 {
-		return d, invalid("customer_id", "choose a customer")
+		p.add(invalid("customer_id", "choose a customer"))
 	}
 	if r.ServiceID <= 0 {
-		return d, invalid("service_id", "choose a service")
+		p.add(invalid("service_id", "choose a service"))
 	}
 	d.CustomerID, d.ServiceID = r.CustomerID, r.ServiceID
 	date, err := parseDate("date", r.Date, true)
-	if err != nil {
-		return d, err
-	}
+	p.add(err)
 	d.WorkDate = date
-	switch {
-	case r.StartTime != "" || r.EndTime != "":
-		if r.StartTime == "" || r.EndTime == "" {
-			field := "start_time"
-			if r.EndTime == "" {
-				field = "end_time"
-			}
-			return d, invalid(field, "enter both a start and an end time, or only minutes")
-		}
-		start, err := parseClock("start_time", r.StartTime)
-		if err != nil {
-			return d, err
-		}
-		end, err := parseClock("end_time", r.EndTime)
-		if err != nil {
-			return d, err
-		}
-		if end <= start {
-			return d, invalid("end_time", "the end time must be after the start time")
-		}
-		if r.Minutes != nil && *r.Minutes != end-start {
-			return d, invalid("minutes", "minutes do not match the start and end times")
-		}
-		d.Minutes, d.StartTime, d.EndTime = end-start, r.StartTime, r.EndTime
-	case r.Minutes != nil:
-		d.Minutes = *r.Minutes
-	default:
-		return d, invalid("minutes", "enter how long you worked")
-	}
-	if d.Minutes < 1 || d.Minutes > 24*60 {
-		return d, invalid("minutes", "a time card is from 1 minute to 24 hours")
-	}
+	p.add(r.duration(&d))
 	d.Billable = true
 	if r.Billable != nil {
 		d.Billable = *r.Billable
 	}
 	d.RateCents = -1
 	if r.Rate.Set {
-		if d.RateCents, err = parseFixed("rate", r.Rate.Text, 2, maxRateCents, "the rate"); err != nil {
-			return d, err
-		}
+		d.RateCents, err = parseFixed("rate", r.Rate.Text, 2, maxRateCents, "the rate")
+		p.add(err)
 	}
-	if err := checkText("notes", r.Notes, 0, 4000, "notes"); err != nil {
-		return d, err
-	}
+	p.add(checkText("notes", r.Notes, 0, 4000, "notes"))
 	d.Notes = r.Notes
-	return d, nil
+	return d, p.err()
+}
+
+// duration sets d's minutes (and start and end) from minutes or the start and end
+// times, or says why it cannot.
+func (r timeCardInput) duration(d *timeCardDraft) error {
+	switch {
+	case r.timeError != nil:
+		return r.timeError
+	case r.StartTime != "" || r.EndTime != "":
+		if r.StartTime == "" || r.EndTime == "" {
+			field := "start_time"
+			if r.EndTime == "" {
+				field = "end_time"
+			}
+			return invalid(field, "enter both a start and an end time, or only minutes")
+		}
+		start, err1 := parseClock("start_time", r.StartTime)
+		end, err2 := parseClock("end_time", r.EndTime)
+		var p problems
+		p.add(err1)
+		p.add(err2)
+		if err := p.err(); err != nil {
+			return err
+		}
+		if end <= start {
+			return invalid("end_time", "the end time must be after the start time")
+		}
+		if r.Minutes != nil && *r.Minutes != end-start {
+			return invalid("minutes", "minutes do not match the start and end times")
+		}
+		d.Minutes, d.StartTime, d.EndTime = end-start, r.StartTime, r.EndTime
+	case r.Minutes != nil:
+		d.Minutes = *r.Minutes
+	default:
+		return invalid("minutes", "enter how long you worked")
+	}
+	if d.Minutes < 1 || d.Minutes > 24*60 {
+		return invalid("minutes", "a time card is from 1 minute to 24 hours")
+	}
+	return nil
 }
 
 // timeCardJSON is a time card as the API answers it and the timesheet shows it.

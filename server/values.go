@@ -211,19 +211,22 @@ func parseDate(field, s string, required bool) (time.Time, error) {
 	}
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return time.Time{}, invalid(field, "%s must be a date like 2026-03-31", field)
+		return time.Time{}, invalid(field, "%s must be a date like 2026-03-31", words(field))
 	}
 	if d.Year() < 2000 || d.Year() > 2100 {
-		return time.Time{}, invalid(field, "%s must be between the years 2000 and 2100", field)
+		return time.Time{}, invalid(field, "%s must be between the years 2000 and 2100", words(field))
 	}
 	return d, nil
 }
+
+// words is a field's name as its label says it: "due_date" is "due date".
+func words(field string) string { return strings.ReplaceAll(field, "_", " ") }
 
 // parseClock reads HH:MM into minutes after midnight.
 func parseClock(field, s string) (int, error) {
 	t, err := time.Parse("15:04", s)
 	if err != nil || len(s) != 5 {
-		return 0, invalid(field, "%s must be a time like 09:30", field)
+		return 0, invalid(field, "%s must be a time like 09:30", words(field))
 	}
 	return t.Hour()*60 + t.Minute(), nil
 }

@@ -49,6 +49,32 @@ type pageData struct {
 	Data any
 }
 
+// zone is the account's time zone, in which pages show every time (UTC for nobody).
+func (pd *pageData) zone() *time.Location {
+	if pd.Me != nil {
+		if loc, err := time.LoadLocation(pd.Me.Account.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
+}
+
+// When is a moment in the account's time zone: "2 Mar 2026 14:05 CET".
+func (pd *pageData) When(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(pd.zone()).Format("2 Jan 2006 15:04 MST")
+}
+
+// Day is the date of a moment in the account's time zone: "2 Mar 2026".
+func (pd *pageData) Day(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(pd.zone()).Format("2 Jan 2006")
+}
+
 // skipLink is the first stop of the Tab key: a link past the navigation.
 type skipLink struct{ To, Text string }
 
@@ -70,12 +96,17 @@ func (t controls) on(e *apiError) *apiError {
 	if e == nil {
 		return nil
 	}
-	name, ok := t[e.Field]
-	if !ok {
-		return e
-	}
 	out := *e
-	out.Field = name
+	if name, ok := t[e.Field]; ok {
+		out.Field = name
+	}
+	out.Fields = make([]fieldProblem, len(e.Fields))
+	for i, f := range e.Fields {
+		if name, ok := t[f.Field]; ok {
+			f.Field = name
+		}
+		out.Fields[i] = f
+	}
 	return &out
 }
 

@@ -20,6 +20,8 @@ type listData struct {
 	Customers []store.Customer
 	Services  []serviceJSON
 	Editing   any
+	// Sync is where each record (by id) stands with QuickBooks.
+	Sync map[int64]recordSyncJSON
 	// Connected says whether the account has a QuickBooks connection (empty states).
 	Connected bool
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+
+	"hoursync/internal/store"
 )
 
 // The customers page (customers.html): the list, and for admins the form that adds a
@@ -23,6 +25,14 @@ func (s *Server) customersPage(c *gin.Context, status int, f url.Values, e *apiE
 		return
 	}
 	d.Customers = list.Items
+	ids := make([]int64, 0, len(list.Items))
+	for _, cu := range list.Items {
+		ids = append(ids, cu.ID)
+	}
+	if d.Sync, err = s.app.CatalogSyncs(ctx, by, store.ObjectCustomer, ids); err != nil {
+		s.fail(c, err)
+		return
+	}
 	cu, ok, err := pathRecord(c, by, s.app.GetCustomer)
 	if err != nil {
 		s.fail(c, err)

@@ -49,12 +49,28 @@ func invoiceForm(f url.Values) (in invoiceInput, rows []lineRow, rowOf []int) {
 // onRow shows an error about a line on the row it came from (the form's controls of
 // row i are lines[i].<field>); any other error is as it is.
 func onRow(e *apiError, rowOf []int) *apiError {
-	if e == nil || e.Line < 1 || e.Line > len(rowOf) {
+	if e == nil {
 		return e
 	}
 	out := *e
-	out.Field = fmt.Sprintf("lines[%d].%s", rowOf[e.Line-1], e.LineField)
+	out.Field = rowField(e.Field, rowOf)
+	out.Fields = make([]fieldProblem, len(e.Fields))
+	for i, f := range e.Fields {
+		f.Field = rowField(f.Field, rowOf)
+		out.Fields[i] = f
+	}
 	return &out
+}
+
+// rowField is the form's name of an input's field: "lines[i].field" of the i-th line
+// sent names the row it came from; any other field is as it is.
+func rowField(field string, rowOf []int) string {
+	var i int
+	var rest string
+	if n, _ := fmt.Sscanf(field, "lines[%d].%s", &i, &rest); n != 2 || i < 0 || i >= len(rowOf) {
+		return field
+	}
+	return fmt.Sprintf("lines[%d].%s", rowOf[i], rest)
 }
 
 func at(v []string, i int) string {
@@ -77,6 +93,8 @@ type invoicesData struct {
 	// set by hand comes from.
 	Terms   []store.Term
 	DueHint string
+	// Billed is the time the invoice bills.
+	Billed []billedTimeJSON
 }
 
 func (s *Server) invoiceLists(c *gin.Context, d *invoicesData) error {
@@ -148,6 +166,10 @@ func (s *Server) invoicePage(c *gin.Context, status int, inv *invoiceJSON, f url
 	d.Terms = terms
 	if inv != nil {
 		d.QBOURL = s.app.InvoiceQuickBooksURL(ctx, by, *inv)
+		if d.Billed, err = s.app.BilledTime(ctx, by, *inv); err != nil {
+			s.fail(c, err)
+			return
+		}
 	}
 	pd.Data, pd.Form = d, f
 	pd.setError(e)
@@ -181,6 +203,12 @@ func (s *Server) uiSaveInvoice(c *gin.Context) {
 	}
 	if err != nil {
 		s.invoicePage(c, http.StatusUnprocessableEntity, current, f, rows, onRow(s.toAPIError(c, err), rowOf))
+		return
+	}
+	if f.Get("then") == "sync" {
+		// "Save and sync": the edits go to QuickBooks with the invoice.
+		st, err := s.app.SyncInvoice(ctx, by, saved.ID)
+		s.follow(c, fmt.Sprintf("/invoices/%d", saved.ID), "?", st, err)
 		return
 	}
 	s.flash(c, "ok", "Invoice "+saved.Number+" saved.")

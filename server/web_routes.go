@@ -102,6 +102,7 @@ func (s *Server) uiRoutes(r *gin.Engine) {
 	in.GET("/settings", s.uiSettings)
 	admin.POST("/settings", s.uiSaveSettings)
 	admin.POST("/settings/disconnect", s.uiDisconnect)
+	admin.POST("/settings/resync", s.uiResyncNow)
 	admin.POST("/settings/delete-account", s.uiDeleteAccount)
 	in.GET("/sync", s.uiSyncActivity)
 }

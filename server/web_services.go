@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"hoursync/internal/store"
 )
 
 // The services page (services.html): the list, and for admins the form that adds a
@@ -24,6 +26,14 @@ func (s *Server) servicesPage(c *gin.Context, status int, f url.Values, e *apiEr
 		return
 	}
 	d.Services = list.Items
+	ids := make([]int64, 0, len(list.Items))
+	for _, sv := range list.Items {
+		ids = append(ids, sv.ID)
+	}
+	if d.Sync, err = s.app.CatalogSyncs(ctx, by, store.ObjectService, ids); err != nil {
+		s.fail(c, err)
+		return
+	}
 	sv, ok, err := pathRecord(c, by, s.app.GetService)
 	if err != nil {
 		s.fail(c, err)

@@ -20,6 +20,12 @@ type settingsData struct {
 	IncomeAccounts []store.IncomeAccount
 	Days           []string
 	Intervals      []string
+	// Zones are the time zones to choose from.
+	Zones []string
+	// Schedule is the re-sync schedule and how the scheduled jobs last ran;
+	// ScheduleWords says what the re-sync does.
+	Schedule      scheduleJSON
+	ScheduleWords string
 }
 
 func (s *Server) uiSettings(c *gin.Context) { s.settingsPage(c, http.StatusOK, nil, nil) }
@@ -28,12 +34,17 @@ func (s *Server) settingsPage(c *gin.Context, status int, f url.Values, e *apiEr
 	pd := s.pageData(c, "Settings", "settings")
 	ctx, by := c.Request.Context(), actorOf(c)
 	d := &settingsData{Days: []string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
-		Intervals: resyncIntervals}
+		Intervals: resyncIntervals, Zones: timeZones}
 	var err error
 	if d.Connection, err = s.app.Connection(ctx, by); err != nil {
 		s.fail(c, err)
 		return
 	}
+	if d.Schedule, err = s.app.Schedule(ctx, by); err != nil {
+		s.fail(c, err)
+		return
+	}
+	d.ScheduleWords = scheduleWords(d.Schedule.Interval)
 	if ias, err := s.app.ListIncomeAccounts(ctx, by); err == nil {
 		d.IncomeAccounts = ias
 	}
@@ -46,8 +57,17 @@ func (s *Server) settingsPage(c *gin.Context, status int, f url.Values, e *apiEr
 		f = url.Values{"time_zone": {a.TimeZone}, "week_start": {strconv.Itoa(a.WeekStart)},
 			"income_account_name": {a.IncomeAccountName}, "resync_interval": {a.ResyncInterval}}
 	}
-	if c.Query("connected") != "" && pd.Flash == "" {
-		pd.Flash = "Connected to QuickBooks. Your customers, services and income accounts are being imported."
+	if c.Query("connected") != "" {
+		// Settings follows the import the connection started, and then says what it
+		// brought in (pageData read the result off the query).
+		switch {
+		case c.Query("done") == "":
+			pd.Flash = "Connected to QuickBooks. Your customers, services and income accounts are being imported."
+		case pd.Flash != "":
+			pd.Flash = "Connected to QuickBooks. " + pd.Flash
+		default:
+			pd.Flash = "Connected to QuickBooks."
+		}
 	}
 	pd.Data, pd.Form = d, f
 	pd.setError(e)
@@ -68,6 +88,9 @@ func settingsForm(f url.Values) settingsInput {
 	}
 	return in
 }
+
+// uiResyncNow starts the scheduled re-sync now and follows it on Settings.
+func (s *Server) uiResyncNow(c *gin.Context) { s.startedFrom(c, "/settings", s.app.ResyncNow) }
 
 func (s *Server) uiSaveSettings(c *gin.Context) {
 	_ = c.Request.ParseForm()

@@ -15,6 +15,8 @@ type syncData struct {
 	Next    *int
 	// Filter carries the object filter into the "older" link.
 	Filter template.URL
+	// Of names the one object the page is the history of ("": every object).
+	Of string
 }
 
 // uiSyncActivity is the sync activity page (sync.html): the account's recent sync
@@ -37,7 +39,7 @@ func (s *Server) uiSyncActivity(c *gin.Context) {
 		}
 		var body syncStateBody
 		body, err = s.app.SyncState(ctx, by, typ, objectID, p)
-		list = body.History
+		list, d.Of = body.History, body.State.ObjectName
 	default:
 		list, err = s.app.SyncActivity(ctx, by, p)
 	}

@@ -66,6 +66,12 @@ func parseTemplates() map[string]*template.Template {
 		"datetime":   func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"inc":        func(i int) int { return i + 1 },
 		"reconnects": reconnects,
+		"jobName": func(kind string) string {
+			if name, ok := map[string]string{"token-keepalive": "Keeping the QuickBooks sign-in fresh", "scheduled-resync": "Scheduled re-sync"}[kind]; ok {
+				return name
+			}
+			return kind
+		},
 	}
 	pages := map[string]string{
 		"auth": "auth.html", "timesheet": "timesheet.html", "timecard_edit": "timesheet.html timecard_edit.html",
@@ -92,9 +98,19 @@ func parseTemplates() map[string]*template.Template {
 // Pages decide on the code; the message (the workflow chose it) is only shown.
 func reconnects(errorCode string) bool { return errorCode == workflows.ErrTypeNeedsReconnect }
 
+// fieldError is what e says about the field name: its own message or one of the
+// fields it lists ("" for none).
 func fieldError(e *apiError, name string) string {
-	if e != nil && e.Field == name {
+	if e == nil {
+		return ""
+	}
+	if e.Field == name {
 		return sentence(e.Message)
+	}
+	for _, f := range e.Fields {
+		if f.Field == name {
+			return sentence(f.Message)
+		}
 	}
 	return ""
 }

@@ -18,8 +18,8 @@ var cardControls = controls{"minutes": "hours"}
 
 // cardForm parses the add and edit forms of a time card into the input the JSON API
 // decodes. The time is typed as h:mm, hours or minutes; one that reads as none of them
-// is refused here, on the input's minutes.
-func cardForm(f url.Values) (timeCardInput, error) {
+// is refused with the input's other errors, on its minutes.
+func cardForm(f url.Values) timeCardInput {
 	billable := f.Get("billable") == "true"
 	in := timeCardInput{CustomerID: formNumber(f.Get("customer_id")), ServiceID: formNumber(f.Get("service_id")), Date: f.Get("date"),
 		StartTime: f.Get("start_time"), EndTime: f.Get("end_time"), Billable: &billable, Notes: f.Get("notes")}
@@ -33,11 +33,12 @@ func cardForm(f url.Values) (timeCardInput, error) {
 	if h := strings.TrimSpace(f.Get("hours")); h != "" {
 		m, ok := minutesOf(h)
 		if !ok {
-			return in, invalid("minutes", "enter the time as h:mm (1:30), hours (1.5) or minutes (90m)")
+			in.timeError = invalid("minutes", "time must look like 1:30 or 1.5 (or 90m for minutes)")
+		} else {
+			in.Minutes = &m
 		}
-		in.Minutes = &m
 	}
-	return in, nil
+	return in
 }
 
 // minutesOf reads "1:30" (h:mm), "1.5" or "2" (hours, up to 100) or "90m" (minutes).
@@ -115,11 +116,7 @@ func (s *Server) uiUpdateCard(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	in, err := cardForm(f)
-	var tc timeCardJSON
-	if err == nil {
-		tc, err = s.app.UpdateTimeCard(c.Request.Context(), actorOf(c), id, in)
-	}
+	tc, err := s.app.UpdateTimeCard(c.Request.Context(), actorOf(c), id, cardForm(f))
 	if err != nil {
 		ae := s.toAPIError(c, err)
 		if ae.Status == http.StatusNotFound && ae.Field == "" {

@@ -159,11 +159,7 @@ func (s *Server) timesheet(c *gin.Context, status int, form url.Values, e *apiEr
 func (s *Server) uiCreateCard(c *gin.Context) {
 	_ = c.Request.ParseForm()
 	f := c.Request.PostForm
-	in, err := cardForm(f)
-	var tc timeCardJSON
-	if err == nil {
-		tc, err = s.app.CreateTimeCard(c.Request.Context(), actorOf(c), in)
-	}
+	tc, err := s.app.CreateTimeCard(c.Request.Context(), actorOf(c), cardForm(f))
 	if err != nil {
 		s.timesheet(c, http.StatusUnprocessableEntity, f, cardControls.on(s.toAPIError(c, err)))
 		return

@@ -37,6 +37,11 @@ func Import(ctx workflow.Context, in ImportInput) (ImportResult, error) {
 		steps = append(steps, importStep{"terms", ActImportTerms, &res.Terms})
 		progress.Total++
 	}
+	// So did sales tax (preferences, codes and rates): the same.
+	if workflow.GetVersion(ctx, "import-taxes", workflow.DefaultVersion, 1) >= 1 {
+		steps = append(steps, importStep{"sales tax", ActImportTaxes, &res.TaxCodes})
+		progress.Total++
+	}
 	// Imports started since read every list at once: none needs another (the income
 	// accounts are needed to create a service later, not to import one).
 	if workflow.GetVersion(ctx, "import-lists-at-once", workflow.DefaultVersion, 1) == 1 {

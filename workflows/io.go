@@ -40,6 +40,7 @@ type ImportResult struct {
 	Terms          int    `json:"terms"`
 	Customers      int    `json:"customers"`
 	Services       int    `json:"services"`
+	TaxCodes       int    `json:"tax_codes,omitempty"`
 	UserLinked     bool   `json:"user_linked"`
 	Message        string `json:"message"`
 }
@@ -223,6 +224,11 @@ type InvoiceLineOp struct {
 	AmountCents   int64  `json:"amount_cents"`
 	// Minutes is set on a line billed from time cards (amount = minutes × rate / 60).
 	Minutes int64 `json:"minutes,omitempty"`
+	// TaxCodeQBOID is the line's TaxCode (TaxCodeRef; "" sends none).
+	TaxCodeQBOID string `json:"tax_code_qbo_id,omitempty"`
+	// NetCents is the line's tax-exclusive amount of a TaxInclusive invoice (AmountCents
+	// is then the price with tax, sent as TaxInclusiveAmt).
+	NetCents *int64 `json:"net_cents,omitempty"`
 }
 
 // InvoiceOp is an invoice's write, fixed before the first attempt.
@@ -249,6 +255,28 @@ type InvoiceOp struct {
 	Marker string `json:"marker,omitempty"`
 	// Faults counts earlier writes QBO answered with a fault (see TimeActivityOp).
 	Faults int `json:"faults,omitempty"`
+	// Tax is the invoice's sales tax and currency (see InvoiceTaxOp).
+	Tax *InvoiceTaxOp `json:"tax,omitempty"`
+}
+
+// InvoiceTaxOp is how the invoice's sales tax and currency go to QBO, and what Hoursync
+// computed, to compare with QBO's figures after the write.
+type InvoiceTaxOp struct {
+	Model string `json:"model"`
+	// GlobalTaxCalculation (global model only).
+	Calculation string `json:"calculation,omitempty"`
+	// TxnTaxCodeQBOID is TxnTaxDetail.TxnTaxCodeRef (US).
+	TxnTaxCodeQBOID string `json:"txn_tax_code_qbo_id,omitempty"`
+	// OverrideCents is TxnTaxDetail.TotalTax the person typed (US).
+	OverrideCents *int64 `json:"override_cents,omitempty"`
+	// Currency is sent as CurrencyRef only when multicurrency is on.
+	Currency      string `json:"currency,omitempty"`
+	MultiCurrency bool   `json:"multicurrency,omitempty"`
+	// Hoursync's own figures; Known is false when QBO alone decides the tax (AST
+	// without an override).
+	TotalCents int64 `json:"total_cents"`
+	TaxCents   int64 `json:"tax_cents"`
+	Known      bool  `json:"known"`
 }
 
 // RequestID is the invoice write's requestid: the same for a retry whose outcome is

@@ -4,6 +4,7 @@
 //
 //	go run ./cmd/bench                 # every scenario
 //	go run ./cmd/bench -scenario api   # one: emulator, sync, api
+//	go run ./cmd/bench -scenario qbo   # issue 17's four ratios and the 5-card latency
 //
 // Scenarios:
 //   - emulator: the QBO emulator serving a simple read vs a bare net/http JSON handler
@@ -11,6 +12,9 @@
 //   - sync: a TimeCardSync of 30 cards through Temporal (ensure, fixed batch, links,
 //     states, history) vs the same 30 TimeActivity creates in one direct batch call —
 //     the cost of durability.
+//   - qbo (p1, p2, p4, p5, latency): syncs and imports against the emulator with QBO's
+//     150 ms a request, as separate processes (Temporal, emulator, worker), each against
+//     QBO's bound or a plain loop making the same QBO calls (speed.go).
 //   - api: closed-loop time-card POSTs at 50 concurrent clients vs pgbench -c 50 -j 2
 //     inserting a time-card-shaped row (goal ≥ 0.5); then POSTs at a fixed arrival
 //     rate of half the API's measured throughput, with their p50 and p99 latency
@@ -28,14 +32,18 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
 func main() {
-	scenario := flag.String("scenario", "all", "emulator, sync, api or all")
+	scenario := flag.String("scenario", "all", "emulator, sync, api, qbo (p1, p2, p4, p5 and latency), one of those, or all")
 	seconds := flag.Int("seconds", 10, "duration of the api scenario's two halves")
+	scale := flag.Float64("time-scale", 2, "divide the emulator's throttle windows by this in p1 and p5 (the worker's limiter follows)")
+	p1Cards := flag.Int("p1-cards", 10000, "cards p1 syncs to one realm")
+	p5Cards := flag.Int("p5-cards", 1000, "cards p5 syncs to each realm")
 	flag.Parse()
 	root, err := repoRoot()
 	if err != nil {
@@ -56,6 +64,18 @@ func main() {
 	run("emulator", func() (string, error) { return emulator(root) })
 	run("sync", func() (string, error) { return syncScenario(root) })
 	run("api", func() (string, error) { return api(root, *seconds) })
+	if qboSpeed := []string{"qbo", "p1", "p2", "p4", "p5", "latency"}; *scenario == "all" || slices.Contains(qboSpeed, *scenario) {
+		which := *scenario
+		if which == "all" {
+			which = "qbo"
+		}
+		fmt.Fprintf(os.Stderr, "==> qbo speed: %s\n", which)
+		out, err := speed(root, which, *scale, *p1Cards, *p5Cards)
+		if err != nil {
+			fatal(fmt.Errorf("qbo speed: %w", err))
+		}
+		rows = append(rows, out...)
+	}
 	fmt.Println("| scenario | candidate | baseline | ratio |")
 	fmt.Println("|---|---|---|---|")
 	for _, r := range rows {
@@ -131,7 +151,7 @@ func freePort() (int, error) {
 }
 
 // temporalDevServer starts bin/temporal (installed by `make tools`) on a free port.
-func temporalDevServer(root string) (addr string, stop func(), err error) {
+func temporalDevServer(root string) (addr string, server *proc, err error) {
 	port, err := freePort()
 	if err != nil {
 		return "", nil, err
@@ -144,16 +164,17 @@ func temporalDevServer(root string) (addr string, stop func(), err error) {
 	cmd := exec.Command(bin, "server", "start-dev", "--ip", "127.0.0.1", "--port", strconv.Itoa(port), "--headless",
 		"--db-filename", filepath.Join(dir, "temporal.db"), "--log-level", "error",
 		"--search-attribute", "HoursyncAccount=Keyword", "--search-attribute", "QBORealm=Keyword", "--search-attribute", "SyncKind=Keyword", "--search-attribute", "SyncFailed=Int")
-	if err := cmd.Start(); err != nil {
+	p, err := startProc("temporal", cmd)
+	if err != nil {
 		return "", nil, fmt.Errorf("start %s (run `make tools`): %w", bin, err)
 	}
-	stop = func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); os.RemoveAll(dir) }
+	stop := func() { p.stop(); os.RemoveAll(dir) }
 	addr = fmt.Sprintf("127.0.0.1:%d", port)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for ctx.Err() == nil {
 		if exec.Command(bin, "operator", "cluster", "health", "--address", addr).Run() == nil {
-			return addr, stop, nil
+			return addr, &proc{name: p.name, cmd: p.cmd, done: p.done, cleanup: stop}, nil
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
@@ -162,11 +183,11 @@ func temporalDevServer(root string) (addr string, stop func(), err error) {
 }
 
 func syncScenario(root string) (string, error) {
-	addr, stop, err := temporalDevServer(root)
+	addr, server, err := temporalDevServer(root)
 	if err != nil {
 		return "", err
 	}
-	defer stop()
+	defer server.stop()
 	r, err := goBench(root, []string{"HOURSYNC_TEST_TEMPORAL_ADDRESS=" + addr}, "./e2e/", "Sync30CardsThroughTemporal|DirectBatch30TimeActivities", "20x")
 	if err != nil {
 		return "", err

@@ -31,6 +31,8 @@ type proc struct {
 	name string
 	cmd  *exec.Cmd
 	done chan struct{}
+	// cleanup, when set, is how stop ends it (and what it leaves behind).
+	cleanup func()
 }
 
 func startProc(name string, cmd *exec.Cmd) (*proc, error) {
@@ -52,6 +54,12 @@ func startProc(name string, cmd *exec.Cmd) (*proc, error) {
 
 // stop ends the process: SIGTERM, then SIGKILL after 10 s.
 func (p *proc) stop() {
+	if p.cleanup != nil {
+		c := p.cleanup
+		p.cleanup = nil
+		c()
+		return
+	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.done:

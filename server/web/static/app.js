@@ -13,6 +13,23 @@
       b.form.appendChild(yes);
     }
   });
+  // A form with unsaved edits: the sync button of data-save-first asks to save them
+  // first ("Save and sync"), since a sync sends what was saved.
+  document.querySelectorAll("form[data-dirty]").forEach(function (f) {
+    f.addEventListener("input", function () { f.setAttribute("data-edited", "1"); });
+    f.addEventListener("change", function () { f.setAttribute("data-edited", "1"); });
+  });
+  document.querySelectorAll("form[data-save-first]").forEach(function (s) {
+    s.addEventListener("submit", function (e) {
+      var edited = document.querySelector(s.getAttribute("data-save-first"));
+      if (!edited || !edited.hasAttribute("data-edited")) { return; }
+      e.preventDefault();
+      if (window.confirm("You have unsaved edits. Save them and sync the saved invoice?")) {
+        var both = edited.querySelector('button[name="then"][value="sync"]');
+        if (both) { both.click(); }
+      }
+    });
+  });
   // Take the person to the first field that needs fixing.
   var invalid = document.querySelector('[aria-invalid="true"]');
   if (invalid) { invalid.focus(); }
