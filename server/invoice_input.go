@@ -155,6 +155,8 @@ type invoiceJSON struct {
 	TermID          *int64 `json:"term_id"`
 	DueDateExplicit bool   `json:"due_date_explicit"`
 	invoiceTaxJSON
+	// Payment is where a synced invoice stands with its payments in QuickBooks.
+	Payment *paymentJSON `json:"payment,omitempty"`
 }
 
 func toInvoiceJSON(inv store.Invoice) invoiceJSON {

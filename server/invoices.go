@@ -154,6 +154,9 @@ func (a *app) UpdateInvoice(ctx context.Context, by actor, id int64, in invoiceI
 		return invoiceJSON{}, &apiError{Status: http.StatusConflict, Code: codeConflict,
 			Message: "a voided invoice cannot change; create a new invoice instead"}
 	}
+	if err := a.refuseIfPaid(ctx, by, id, "changed"); err != nil {
+		return invoiceJSON{}, err
+	}
 	inv, err := in.validate()
 	if err == nil {
 		err = a.checkInvoiceRefs(ctx, by.AccountID, inv, true)
@@ -197,6 +200,9 @@ func (a *app) invoiceBody(ctx context.Context, inv store.Invoice) (invoiceJSON, 
 	}
 	out.TimeCardIDs = ids
 	if err := a.addInvoiceTax(ctx, inv, &out); err != nil {
+		return out, err
+	}
+	if err := a.addPayment(ctx, inv, &out); err != nil {
 		return out, err
 	}
 	if inv.SyncStatus == store.StatusFailed {

@@ -51,6 +51,9 @@ func (a *app) DeleteInvoice(ctx context.Context, by actor, id int64) (deletedJSO
 	if err := requireAdmin(by); err != nil {
 		return deletedJSON{}, err
 	}
+	if err := a.refuseIfPaid(ctx, by, id, "deleted"); err != nil {
+		return deletedJSON{}, err
+	}
 	pending, err := a.store.DeleteInvoice(ctx, by.AccountID, id)
 	if err != nil {
 		return deletedJSON{}, err
@@ -68,6 +71,9 @@ func (a *app) DeleteInvoice(ctx context.Context, by actor, id int64) (deletedJSO
 // or voided there already).
 func (a *app) VoidInvoice(ctx context.Context, by actor, id int64) (invoiceJSON, error) {
 	if err := requireAdmin(by); err != nil {
+		return invoiceJSON{}, err
+	}
+	if err := a.refuseIfPaid(ctx, by, id, "voided"); err != nil {
 		return invoiceJSON{}, err
 	}
 	inv, pushed, err := a.voidAndPush(ctx, by, id)
