@@ -54,8 +54,8 @@ func openApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, c cli
 	a.Meter = meter.New(db.DB, reg, meter.Options{Budget: cfg.QBOReadBudget, Logger: logger})
 	a.Starter = syncs.New(c, cfg.TemporalTaskQueue, a.Store)
 	a.Activities = &activities.Activities{
-		Store:  a.Store,
-		QBO:    &activities.QBOCompanies{Connections: a.Connections, Options: qbo.Options{BaseURL: cfg.QBOAPIBaseURL, Limiter: limiter, Logger: logger,
+		Store: a.Store,
+		QBO: &activities.QBOCompanies{Connections: a.Connections, Options: qbo.Options{BaseURL: cfg.QBOAPIBaseURL, Limiter: limiter, Logger: logger,
 			Observer: a.Meter}},
 		Syncs:  a.Starter,
 		Logger: logger,
