@@ -35,7 +35,13 @@ type paymentJSON struct {
 // paymentOf works out the invoice's state from QBO's total and balance after the last
 // sync or pull; nil when QBO's figures are not known (never synced). Overdue is judged
 // on the due date in the account's time zone.
-func paymentOf(inv store.Invoice, tax store.InvoiceTax, now time.Time, loc *time.Location) *paymentJSON {
+func paymentOf(inv store.Invoice, tax store.InvoiceTax, currency string, now time.Time, loc *time.Location) *paymentJSON {
+	amount := func(c int64) string {
+		if currency == "" || currency == "USD" {
+			return usd(c)
+		}
+		return currency + " " + formatFixed(c, 2)
+	}
 	if inv.Status == store.InvoiceVoid {
 		return &paymentJSON{Status: paymentVoided, Words: "Voided"}
 	}
@@ -50,14 +56,14 @@ func paymentOf(inv store.Invoice, tax store.InvoiceTax, now time.Time, loc *time
 		p.Status, p.Words = paymentPaid, "Paid"
 	case inv.DueDate.Valid && inv.DueDate.Time.Format(time.DateOnly) < today:
 		p.Status = paymentOverdue
-		p.Words = fmt.Sprintf("Overdue since %s: %s due", inv.DueDate.Time.Format("Mon 2 Jan"), usd(due))
+		p.Words = fmt.Sprintf("Overdue since %s: %s due", inv.DueDate.Time.Format("Mon 2 Jan"), amount(due))
 		if p.PaidCents > 0 {
-			p.Words += fmt.Sprintf(" (%s paid)", usd(p.PaidCents))
+			p.Words += fmt.Sprintf(" (%s paid)", amount(p.PaidCents))
 		}
 	case p.PaidCents > 0:
-		p.Status, p.Words = paymentPartly, fmt.Sprintf("Partly paid: %s paid, %s due", usd(p.PaidCents), usd(due))
+		p.Status, p.Words = paymentPartly, fmt.Sprintf("Partly paid: %s paid, %s due", amount(p.PaidCents), amount(due))
 	default:
-		p.Status, p.Words = paymentOpen, fmt.Sprintf("Open: %s due", usd(due))
+		p.Status, p.Words = paymentOpen, fmt.Sprintf("Open: %s due", amount(due))
 	}
 	return p
 }
@@ -74,7 +80,7 @@ func (a *app) addPayment(ctx context.Context, inv store.Invoice, out *invoiceJSO
 			loc = l
 		}
 	}
-	out.Payment = paymentOf(inv, tax, a.now(), loc)
+	out.Payment = paymentOf(inv, tax, out.Currency, a.now(), loc)
 	return nil
 }
 

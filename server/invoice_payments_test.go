@@ -35,7 +35,7 @@ func TestInvoicePaymentStateFollowsQBOsBalance(t *testing.T) {
 		{"voided", store.Invoice{Status: store.InvoiceVoid}, qbo(0, 0), paymentVoided, "Voided"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := paymentOf(tc.inv, tc.tax, now, ny)
+			p := paymentOf(tc.inv, tc.tax, "USD", now, ny)
 			if tc.state == "" {
 				if p != nil {
 					t.Fatalf("got %+v for an invoice QBO's figures are not known of", p)

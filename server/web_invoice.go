@@ -18,20 +18,21 @@ import (
 
 // lineRow is one row of the lines table, as typed.
 type lineRow struct {
-	ServiceID, Description, Quantity, Rate, Amount string
+	ServiceID, Description, Quantity, Rate, Amount, TaxCode string
 }
 
 // invoiceForm parses the invoice form into the input the JSON API decodes. Rows left
 // blank are not lines; rowOf is the row each line came from.
 func invoiceForm(f url.Values) (in invoiceInput, rows []lineRow, rowOf []int) {
-	svc, desc, qty, rate := f["line_service_id"], f["line_description"], f["line_quantity"], f["line_rate"]
+	svc, desc, qty, rate, codes := f["line_service_id"], f["line_description"], f["line_quantity"], f["line_rate"], f["line_tax_code"]
 	for i := range svc {
-		row := lineRow{ServiceID: svc[i], Description: at(desc, i), Quantity: at(qty, i), Rate: at(rate, i)}
+		row := lineRow{ServiceID: svc[i], Description: at(desc, i), Quantity: at(qty, i), Rate: at(rate, i), TaxCode: at(codes, i)}
 		rows = append(rows, row)
 		if strings.TrimSpace(row.ServiceID) == "" && strings.TrimSpace(row.Quantity) == "" {
 			continue
 		}
 		line := lineInput{ServiceID: formNumber(row.ServiceID), Description: row.Description}
+		line.TaxCode = strings.TrimSpace(row.TaxCode)
 		if row.Quantity != "" {
 			line.Quantity = decimal{Text: strings.TrimSpace(row.Quantity), Set: true}
 		}
@@ -43,6 +44,15 @@ func invoiceForm(f url.Values) (in invoiceInput, rows []lineRow, rowOf []int) {
 	}
 	in.CustomerID, in.TermID = formNumber(f.Get("customer_id")), formNumber(f.Get("term_id"))
 	in.Number, in.Date, in.DueDate, in.Terms, in.Memo = f.Get("number"), f.Get("date"), f.Get("due_date"), f.Get("terms"), f.Get("memo")
+	in.TaxCalculation, in.TaxCode, in.Currency = f.Get("tax_calculation"), f.Get("tax_code"), f.Get("currency")
+	if o := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(f.Get("tax_override")), "$")); o != "" {
+		// Dollars as typed ("12.34"); a malformed one is refused like a negative one.
+		cents := int64(-1)
+		if v, err := strconv.ParseFloat(strings.ReplaceAll(o, ",", ""), 64); err == nil && v >= 0 {
+			cents = int64(v*100 + 0.5)
+		}
+		in.TaxOverrideCents = &cents
+	}
 	return in, rows, rowOf
 }
 
@@ -95,6 +105,10 @@ type invoicesData struct {
 	DueHint string
 	// Billed is the time the invoice bills.
 	Billed []billedTimeJSON
+	// TaxCodes are the company's sales tax codes (a select per line when there are any);
+	// USTax says the company is American (TAX/NON lines, an invoice code, an override).
+	TaxCodes []store.TaxCode
+	USTax    bool
 }
 
 func (s *Server) invoiceLists(c *gin.Context, d *invoicesData) error {
@@ -138,9 +152,17 @@ func (s *Server) uiInvoice(c *gin.Context) {
 		f.Set("term_id", strconv.FormatInt(*inv.TermID, 10))
 	}
 	f.Set("memo", inv.Memo)
+	// The tax choices go back with the form, so saving keeps them.
+	f.Set("tax_calculation", inv.TaxCalculation)
+	f.Set("tax_code", inv.TaxCode)
+	f.Set("currency", inv.Currency)
+	if inv.TaxOverrideCents != nil {
+		f.Set("tax_override", formatFixed(*inv.TaxOverrideCents, 2))
+	}
 	var rows []lineRow
 	for _, l := range inv.Lines {
-		rows = append(rows, lineRow{ServiceID: strconv.FormatInt(l.ServiceID, 10), Description: l.Description, Quantity: l.Quantity, Rate: l.Rate, Amount: l.Amount})
+		rows = append(rows, lineRow{ServiceID: strconv.FormatInt(l.ServiceID, 10), Description: l.Description, Quantity: l.Quantity,
+			Rate: l.Rate, Amount: l.Amount, TaxCode: l.TaxCode})
 	}
 	rows = append(rows, lineRow{}, lineRow{})
 	s.invoicePage(c, http.StatusOK, &inv, f, rows, nil)
@@ -164,6 +186,13 @@ func (s *Server) invoicePage(c *gin.Context, status int, inv *invoiceJSON, f url
 		return
 	}
 	d.Terms = terms
+	if d.TaxCodes, err = s.app.ListTaxCodes(ctx, by); err != nil {
+		s.fail(c, err)
+		return
+	}
+	for _, tc := range d.TaxCodes {
+		d.USTax = d.USTax || tc.QBOID == "TAX"
+	}
 	if inv != nil {
 		d.QBOURL = s.app.InvoiceQuickBooksURL(ctx, by, *inv)
 		if d.Billed, err = s.app.BilledTime(ctx, by, *inv); err != nil {

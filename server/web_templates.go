@@ -34,7 +34,19 @@ func parseTemplates() map[string]*template.Template {
 			}
 			return kind
 		},
-		"dollars":    dollars,
+		"dollars": dollars,
+		// cents shows an amount in the invoice's currency (named beside the total).
+		"cents": func(v any) string {
+			switch c := v.(type) {
+			case int64:
+				return formatFixed(c, 2)
+			case *int64:
+				if c != nil {
+					return formatFixed(*c, 2)
+				}
+			}
+			return ""
+		},
 		"usd":        usd,
 		"cardAmount": cardAmount,
 		"totalsTable": func(caption, id string, rows []totalRow) map[string]any {
