@@ -123,9 +123,9 @@ func (a *app) CreateInvoiceFromTimeCards(ctx context.Context, by actor, in invoi
 	switch in.Grouping {
 	case "":
 		in.Grouping = store.GroupPerServiceRate
-	case store.GroupPerServiceRate, store.GroupPerCard:
+	case store.GroupPerServiceRate, store.GroupPerServiceRateDetailed, store.GroupPerCard:
 	default:
-		return invoiceJSON{}, invalid("grouping", "grouping is per_service_rate or per_card")
+		return invoiceJSON{}, invalid("grouping", "grouping is per_service_rate, per_service_rate_detailed or per_card")
 	}
 	header := store.InvoiceInput{Number: in.Number, InvoiceDate: d, DueDate: dd, Terms: in.Terms, Memo: in.Memo, TermID: in.TermID}
 	if err := a.resolveInvoiceTerms(ctx, by.AccountID, &header, nil); err != nil {

@@ -125,3 +125,29 @@ func TestInvoiceFromTimeCardsBillsMinutesTimesRateToTheCent(t *testing.T) {
 		}
 	})
 }
+
+func TestInvoicePerServiceAndRateCanSayTheDaysAndNotesItBills(t *testing.T) {
+	s := store.New(testutil.DB(t))
+	tn := newTenant(t, s)
+	ctx := context.Background()
+	var ids []int64
+	for _, c := range []struct {
+		day   int
+		notes string
+	}{{2, "wireframes"}, {3, "review"}, {9, "wireframes"}} {
+		card, err := s.CreateTimeCard(ctx, tn.account.ID, store.TimeCardInput{UserID: tn.owner.ID, CustomerID: tn.customer.ID,
+			ServiceID: tn.service.ID, WorkDate: time.Date(2026, 3, c.day, 0, 0, 0, 0, time.UTC), Minutes: 60, Billable: true, RateCents: 9000, Notes: c.notes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, card.ID)
+	}
+	inv, err := s.CreateInvoiceFromTimeCards(ctx, tn.account.ID, store.InvoiceInput{InvoiceDate: time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)},
+		ids, store.GroupPerServiceRateDetailed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Lines) != 1 || inv.Lines[0].Description != tn.service.Name+" — 2, 3, 9 Mar: wireframes; review" || inv.Lines[0].AmountCents != 27000 {
+		t.Fatalf("lines %+v", inv.Lines)
+	}
+}

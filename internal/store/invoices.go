@@ -24,6 +24,10 @@ const (
 const (
 	GroupPerServiceRate = "per_service_rate"
 	GroupPerCard        = "per_card"
+	// GroupPerServiceRateDetailed is one line per service and rate whose description
+	// says the days and notes of the time it bills ("Design — 2, 3, 9 Mar: wireframes;
+	// review").
+	GroupPerServiceRateDetailed = "per_service_rate_detailed"
 )
 
 // Invoice bills a customer for lines of services.
@@ -249,8 +253,11 @@ func (s *Store) CreateInvoiceFromTimeCards(ctx context.Context, accountID int64,
 			return err
 		}
 		for i := range lines {
-			if lines[i].Description == "" {
+			switch {
+			case lines[i].Description == "":
 				lines[i].Description = services[lines[i].ServiceID].Name
+			case grouping == GroupPerServiceRateDetailed:
+				lines[i].Description = services[lines[i].ServiceID].Name + " — " + lines[i].Description
 			}
 		}
 		header.Lines = lines
@@ -275,6 +282,34 @@ func uniqueIDs(ids []int64) map[int64]bool {
 		m[id] = true
 	}
 	return m
+}
+
+// detailOf says which days and notes a line bills: "2, 3, 9 Mar: wireframes; review"
+// (the cards come in date order; the service's name is put before it by the caller).
+func detailOf(cards []TimeCard) string {
+	var days, notes []string
+	seenDay, seenNote := map[string]bool{}, map[string]bool{}
+	lastMonth := ""
+	for i, c := range cards {
+		month := c.WorkDate.Format("Jan")
+		if i > 0 && month != lastMonth && len(days) > 0 {
+			days[len(days)-1] += " " + lastMonth
+		}
+		lastMonth = month
+		if d := c.WorkDate.Format("2") + "/" + month; !seenDay[d] {
+			seenDay[d] = true
+			days = append(days, c.WorkDate.Format("2"))
+		}
+		if n := strings.TrimSpace(c.Notes); n != "" && !seenNote[n] {
+			seenNote[n] = true
+			notes = append(notes, n)
+		}
+	}
+	out := strings.Join(days, ", ") + " " + lastMonth
+	if len(notes) > 0 {
+		out += ": " + strings.Join(notes, "; ")
+	}
+	return out
 }
 
 func linesFromCards(cards []TimeCard, grouping string) ([]LineInput, int64, error) {
@@ -302,9 +337,10 @@ func linesFromCards(cards []TimeCard, grouping string) ([]LineInput, int64, erro
 				QuantityMilli: MinutesToQuantityMilli(int64(c.Minutes)), RateCents: c.RateCents, Minutes: int64(c.Minutes)})
 		}
 		return lines, customerID, nil
-	case GroupPerServiceRate, "":
+	case GroupPerServiceRate, GroupPerServiceRateDetailed, "":
 		type key struct{ service, rate int64 }
 		minutes := map[key]int64{}
+		cardsOf := map[key][]TimeCard{}
 		var order []key
 		for _, c := range cards {
 			k := key{c.ServiceID, c.RateCents}
@@ -312,12 +348,16 @@ func linesFromCards(cards []TimeCard, grouping string) ([]LineInput, int64, erro
 				order = append(order, k)
 			}
 			minutes[k] += int64(c.Minutes)
+			cardsOf[k] = append(cardsOf[k], c)
 		}
 		sort.SliceStable(order, func(i, j int) bool { return order[i].service < order[j].service })
 		lines := make([]LineInput, 0, len(order))
 		for _, k := range order {
-			lines = append(lines, LineInput{ServiceID: k.service, QuantityMilli: MinutesToQuantityMilli(minutes[k]), RateCents: k.rate,
-				Minutes: minutes[k]})
+			line := LineInput{ServiceID: k.service, QuantityMilli: MinutesToQuantityMilli(minutes[k]), RateCents: k.rate, Minutes: minutes[k]}
+			if grouping == GroupPerServiceRateDetailed {
+				line.Description = detailOf(cardsOf[k])
+			}
+			lines = append(lines, line)
 		}
 		return lines, customerID, nil
 	}
