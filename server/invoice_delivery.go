@@ -124,26 +124,32 @@ func (s *Server) sendInvoice(c *gin.Context) {
 			return
 		}
 	}
-	ctx := c.Request.Context()
-	by := actorOf(c)
-	inv, qboID, err := s.app.syncedInvoice(ctx, by, id)
+	out, err := s.deliver(c.Request.Context(), actorOf(c), id, req.SendTo)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	c.JSON(http.StatusOK, out)
+}
+
+// deliver has QuickBooks e-mail the account's synced invoice (the JSON API and the
+// invoice page's button).
+func (s *Server) deliver(ctx context.Context, by actor, id int64, sendTo string) (sentJSON, error) {
+	inv, qboID, err := s.app.syncedInvoice(ctx, by, id)
+	if err != nil {
+		return sentJSON{}, err
+	}
 	d, ok := s.intuit.(InvoiceDelivery)
 	if !ok {
-		s.fail(c, errNoDelivery)
-		return
+		return sentJSON{}, errNoDelivery
 	}
 	// One click, one e-mail: a retry of this request after a lost answer is replayed.
 	requestID := "hs-send-" + strconv.FormatInt(inv.ID, 36) + "-" + randomToken()[:16]
-	got, err := d.SendInvoice(ctx, by.AccountID, requestID, qboID, req.SendTo)
+	got, err := d.SendInvoice(ctx, by.AccountID, requestID, qboID, sendTo)
 	if err != nil {
-		s.fail(c, deliveryError(err))
-		return
+		return sentJSON{}, deliveryError(err)
 	}
-	to := req.SendTo
+	to := sendTo
 	if got.BillEmail != nil && got.BillEmail.Address != "" {
 		to = got.BillEmail.Address
 	}
@@ -151,7 +157,7 @@ func (s *Server) sendInvoice(c *gin.Context) {
 	if got.DeliveryInfo != nil {
 		out.DeliveryType, out.DeliveryTime = got.DeliveryInfo.DeliveryType, got.DeliveryInfo.DeliveryTime
 	}
-	c.JSON(http.StatusOK, out)
+	return out, nil
 }
 
 // sendInvoiceInput is where to send an invoice ("" for its billing e-mail).

@@ -257,6 +257,13 @@ func (s *Server) uiInvoiceAction(c *gin.Context) {
 	case "sync":
 		st, err := s.app.SyncInvoice(ctx, by, id)
 		s.follow(c, back, "?", st, err)
+	case "send":
+		sent, err := s.deliver(ctx, by, id, strings.TrimSpace(c.PostForm("send_to")))
+		if s.failedBack(c, back, err) {
+			return
+		}
+		s.flash(c, "ok", "QuickBooks e-mailed the invoice to "+sent.SentTo+".")
+		s.redirect(c, back)
 	case "void":
 		if !s.confirmed(c, "invoices", back, confirmData{Question: "Void this invoice?",
 			Detail: "Its time becomes unbilled again. An invoice already in QuickBooks is voided there too.", Yes: "Void"}) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"hoursync/internal/meter"
 	"hoursync/internal/store"
 )
 
@@ -26,6 +27,8 @@ type settingsData struct {
 	// ScheduleWords says what the re-sync does.
 	Schedule      scheduleJSON
 	ScheduleWords string
+	// Reads is how many metered QBO reads the company cost this month (-1: unknown).
+	Reads int64
 }
 
 func (s *Server) uiSettings(c *gin.Context) { s.settingsPage(c, http.StatusOK, nil, nil) }
@@ -39,6 +42,12 @@ func (s *Server) settingsPage(c *gin.Context, status int, f url.Values, e *apiEr
 	if d.Connection, err = s.app.Connection(ctx, by); err != nil {
 		s.fail(c, err)
 		return
+	}
+	d.Reads = -1
+	if conn, cerr := s.store.GetConnectionStatus(ctx, by.AccountID); cerr == nil && by.User.IsAdmin() {
+		if n, rerr := meter.ReadsThisMonth(ctx, s.store.DB().DB, s.now(), conn.RealmID); rerr == nil {
+			d.Reads = n
+		}
 	}
 	if d.Schedule, err = s.app.Schedule(ctx, by); err != nil {
 		s.fail(c, err)
