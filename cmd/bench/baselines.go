@@ -16,11 +16,11 @@ import (
 )
 
 // plainLoop makes the QBO calls a sync of n cards makes (the plan's two reads, then
-// the TimeActivity creates), straight through the client: no workflow, no database.
-// With lanes it sends them as the sync's lanes do (workflows.BatchLanes loops of batch
-// calls of 30, workflows.SinglesLanes loops of groups of single writes,
-// activities.SinglesInFlight at a time); without, one batch call after another.
-func (st *stack) plainLoop(ctx context.Context, tn tenant, n int, lanes bool) (time.Duration, error) {
+// the TimeActivity creates), straight through the client: no workflow, no database,
+// sent as the sync's lanes send them (workflows.BatchLanes loops of batch calls of 30,
+// workflows.SinglesLanes loops of groups of single writes, activities.SinglesInFlight
+// at a time).
+func (st *stack) plainLoop(ctx context.Context, tn tenant, n int) (time.Duration, error) {
 	c, err := st.plainClient(ctx, tn)
 	if err != nil {
 		return 0, err
@@ -71,18 +71,13 @@ func (st *stack) plainLoop(ctx context.Context, tn tenant, n int, lanes bool) (t
 			}
 		}
 	}
-	if !lanes {
+	for range workflows.BatchLanes {
 		wg.Add(1)
-		run(workflows.BatchSize)
-	} else {
-		for range workflows.BatchLanes {
-			wg.Add(1)
-			go run(workflows.BatchSize)
-		}
-		for range workflows.SinglesLanes {
-			wg.Add(1)
-			go run(workflows.SinglesMax)
-		}
+		go run(workflows.BatchSize)
+	}
+	for range workflows.SinglesLanes {
+		wg.Add(1)
+		go run(workflows.SinglesMax)
 	}
 	wg.Wait()
 	close(errs)

@@ -161,10 +161,14 @@ func temporalDevServer(root string) (addr string, server *proc, err error) {
 		return "", nil, err
 	}
 	bin := filepath.Join(root, "bin", "temporal")
-	cmd := exec.Command(bin, "server", "start-dev", "--ip", "127.0.0.1", "--port", strconv.Itoa(port), "--headless",
-		"--db-filename", filepath.Join(dir, "temporal.db"), "--log-level", "error",
-		"--search-attribute", "HoursyncAccount=Keyword", "--search-attribute", "QBORealm=Keyword", "--search-attribute", "SyncKind=Keyword", "--search-attribute", "SyncFailed=Int")
-	p, err := startProc("temporal", cmd)
+	args := []string{"server", "start-dev", "--ip", "127.0.0.1", "--port", strconv.Itoa(port), "--headless",
+		"--log-level", "error",
+		"--search-attribute", "HoursyncAccount=Keyword", "--search-attribute", "QBORealm=Keyword", "--search-attribute", "SyncKind=Keyword", "--search-attribute", "SyncFailed=Int"}
+	if os.Getenv("BENCH_TEMPORAL_MEMORY") == "" {
+		// SQLite in a file, as `make dev` runs it: every history write is synced to disk.
+		args = append(args, "--db-filename", filepath.Join(dir, "temporal.db"))
+	}
+	p, err := startProc("temporal", exec.Command(bin, args...))
 	if err != nil {
 		return "", nil, fmt.Errorf("start %s (run `make tools`): %w", bin, err)
 	}

@@ -87,7 +87,23 @@ func cpuSeconds(pid int) float64 {
 	return (ut + st) / 100 // USER_HZ
 }
 
-// postgresCPU is the CPU time of every PostgreSQL process on the machine.
+// childrenCPUSeconds is the CPU time of a process's children that ended.
+func childrenCPUSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+	if len(f) < 15 {
+		return 0
+	}
+	cu, _ := strconv.ParseFloat(f[13], 64)
+	cs, _ := strconv.ParseFloat(f[14], 64)
+	return (cu + cs) / 100
+}
+
+// postgresCPU is the CPU time of every PostgreSQL process on the machine, with the
+// backends that ended (their time is the postmaster's children's).
 func postgresCPU() float64 {
 	entries, _ := os.ReadDir("/proc")
 	total := 0.0
@@ -97,7 +113,7 @@ func postgresCPU() float64 {
 			continue
 		}
 		if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); err == nil && strings.TrimSpace(string(comm)) == "postgres" {
-			total += cpuSeconds(pid)
+			total += cpuSeconds(pid) + childrenCPUSeconds(pid)
 		}
 	}
 	return total
@@ -135,19 +151,36 @@ type usage struct {
 	procs      []*proc
 	start      []float64
 	self, pg   float64
+	backends   func() []int
+	pgStart    map[int]float64
 	busy, tot  float64
 	began      time.Time
 	loadBefore string
 }
 
-func measure(procs ...*proc) *usage {
-	u := &usage{procs: procs, began: time.Now(), loadBefore: loadAverage()}
+// measure starts sampling procs, and PostgreSQL's backends serving the run's database
+// (backends lists their pids).
+func measure(backends func() []int, procs ...*proc) *usage {
+	u := &usage{procs: procs, began: time.Now(), loadBefore: loadAverage(), backends: backends, pgStart: map[int]float64{}}
 	for _, p := range procs {
 		u.start = append(u.start, cpuSeconds(p.pid()))
+	}
+	for _, pid := range backends() {
+		u.pgStart[pid] = cpuSeconds(pid)
 	}
 	u.self, u.pg = cpuSeconds(os.Getpid()), postgresCPU()
 	u.busy, u.tot = machineCPU()
 	return u
+}
+
+// ourBackends is the CPU the run's database backends used since measure (a backend
+// that ended meanwhile is missed; the pools keep theirs open).
+func (u *usage) ourBackends() float64 {
+	total := 0.0
+	for _, pid := range u.backends() {
+		total += cpuSeconds(pid) - u.pgStart[pid]
+	}
+	return total
 }
 
 // report says, in cores used on average, what each process took since measure.
@@ -157,7 +190,7 @@ func (u *usage) report() string {
 	for i, p := range u.procs {
 		parts = append(parts, fmt.Sprintf("%s %.2f", p.name, (cpuSeconds(p.pid())-u.start[i])/secs))
 	}
-	parts = append(parts, fmt.Sprintf("postgres (all databases) %.2f", (postgresCPU()-u.pg)/secs),
+	parts = append(parts, fmt.Sprintf("postgres %.2f for this run (%.2f all databases)", u.ourBackends()/secs, (postgresCPU()-u.pg)/secs),
 		fmt.Sprintf("harness %.2f", (cpuSeconds(os.Getpid())-u.self)/secs))
 	busy, tot := machineCPU()
 	util := 0.0

@@ -241,7 +241,8 @@ func TestCrashedHolderSlotFreesAtLeaseEnd(t *testing.T) {
 }
 
 // TestSpareRequestsLeaveBatchCallsTheirShare: single writes sent with spare budget
-// never take the requests the batch budget still needs, so a batch call finds one.
+// never take the requests the window's batch calls may still make, so a batch call
+// finds one; once the batch budget is spent, the spare ones take the rest.
 func TestSpareRequestsLeaveBatchCallsTheirShare(t *testing.T) {
 	db := testutil.DB(t)
 	limits := config.RateLimits{Requests: 10, RequestsWindow: time.Minute, InFlight: 100, Batches: 4, BatchesWindow: time.Minute}
@@ -249,24 +250,47 @@ func TestSpareRequestsLeaveBatchCallsTheirShare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	realm := "spare-" + testutil.RandomHex(4)
-	spare := qbo.WithSpareBudget(ctx(t))
-	for i := range 6 {
-		release, err := l.Acquire(spare, realm, false)
-		if err != nil {
-			t.Fatalf("spare request %d: %v", i, err)
+	take := func(realm string, n int, batch bool) {
+		t.Helper()
+		c := ctx(t)
+		if !batch {
+			c = qbo.WithSpareBudget(c)
 		}
-		release()
+		for i := range n {
+			release, err := l.Acquire(c, realm, batch)
+			if err != nil {
+				t.Fatalf("request %d (batch %v): %v", i, batch, err)
+			}
+			release()
+		}
 	}
-	short, cancel := context.WithTimeout(spare, 100*time.Millisecond)
-	defer cancel()
-	if _, err := l.Acquire(short, realm, false); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("a 7th spare request took the batch calls' share: %v", err)
+	refused := func(realm string) {
+		t.Helper()
+		short, cancel := context.WithTimeout(qbo.WithSpareBudget(ctx(t)), 100*time.Millisecond)
+		defer cancel()
+		if _, err := l.Acquire(short, realm, false); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("a spare request took what the batch calls may still need: %v", err)
+		}
 	}
-	for i := range 4 {
-		release, err := l.Acquire(ctx(t), realm, true)
+	first := "spare-" + testutil.RandomHex(4)
+	take(first, 6, false)
+	refused(first)
+	take(first, 4, true)
+	// The batch budget spent first, the spare requests take every request left.
+	second := "spare-" + testutil.RandomHex(4)
+	take(second, 4, true)
+	take(second, 6, false)
+	refused(second)
+	// Limits that never bind leave spare requests free too.
+	huge := config.RateLimits{Requests: 1000000, RequestsWindow: time.Minute, InFlight: 1000, Batches: 1000000, BatchesWindow: time.Minute}
+	lh, err := qbo.NewDBLimiter(db.DB, huge, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		release, err := lh.Acquire(qbo.WithSpareBudget(ctx(t)), "huge-"+first, false)
 		if err != nil {
-			t.Fatalf("batch call %d: %v", i, err)
+			t.Fatalf("spare request with limits that never bind: %v", err)
 		}
 		release()
 	}
@@ -292,15 +316,15 @@ func TestLongRequestCountsFromWhenQBOSawItArrive(t *testing.T) {
 		t.Fatal(err)
 	}
 	short()
-	time.Sleep(2200 * time.Millisecond)
+	time.Sleep(1200 * time.Millisecond)
 	long()
 	var counted []float64
 	if err := db.SelectContext(ctx(t), &counted, `SELECT extract(epoch FROM finished_at - started_at)::float8 FROM qbo_rate_events
 		WHERE realm_id = $1 ORDER BY batch`, realm); err != nil {
 		t.Fatal(err)
 	}
-	if len(counted) != 2 || counted[0] > 1 || counted[1] != 2 {
-		t.Fatalf("counted from (s after start): %v, want the short one's end and the long one's start + 2 s", counted)
+	if len(counted) != 2 || counted[0] > 0.5 || counted[1] != 1 {
+		t.Fatalf("counted from (s after start): %v, want the short one's end and the long one's start + 1 s", counted)
 	}
 }
 
