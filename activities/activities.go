@@ -74,46 +74,40 @@ func (a *Activities) RecordSyncOutcome(ctx context.Context, in workflows.RecordO
 // customers and services need nothing ensured, in one query per kind, so a batch whose
 // dependencies are all in QBO already costs no activity per object.
 func (a *Activities) LoadTimeCards(ctx context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) {
-	cards, err := a.Store.GetTimeCardsForSync(ctx, in.AccountID, in.CardIDs)
+	b, err := a.loadCardBatch(ctx, in.AccountID, in.RealmID, in.CardIDs, in.CheckDependencies && in.RealmID != "")
 	if err != nil {
 		return nil, err
 	}
-	var links map[int64]store.Link
-	if in.RealmID != "" {
-		if links, err = a.Store.LinksOf(ctx, in.AccountID, in.RealmID, store.ObjectTimeCard, in.CardIDs); err != nil {
-			return nil, err
+	return b.refs(in.RealmID != "", in.CheckDependencies), nil
+}
+
+// PrepareBatch does, for one group of a time-card sync, what MarkSyncing (with Mark),
+// LoadTimeCards (checking dependencies) and, when no card needs a dependency ensured,
+// PrepareTimeActivities do, reading each card and each object it refers to once: the
+// group's one local activity before its push, in the usual case of a sync whose
+// objects are in QBO already.
+func (a *Activities) PrepareBatch(ctx context.Context, in workflows.PrepareBatchInput) (workflows.PreparedBatch, error) {
+	if in.Mark {
+		if err := a.MarkSyncing(ctx, workflows.MarkSyncingInput{AccountID: in.AccountID, ObjectType: workflows.ObjectTimeCard,
+			IDs: in.CardIDs, Kind: in.Kind}); err != nil {
+			return workflows.PreparedBatch{}, err
 		}
 	}
-	refs := make([]workflows.TimeCardRef, 0, len(cards))
-	var users, customers, services []int64
-	for _, c := range cards {
-		ref := workflows.TimeCardRef{CardID: c.ID, UserID: c.UserID, CustomerID: c.CustomerID,
-			ServiceID: c.ServiceID, Deleted: c.DeletedAt.Valid}
-		if in.RealmID != "" && !ref.Deleted {
-			link, linked := links[c.ID]
-			ref.UpToDate = linked && !link.QBODeleted && link.SyncedVersion >= c.Version
-			if !ref.UpToDate {
-				users, customers, services = append(users, c.UserID), append(customers, c.CustomerID), append(services, c.ServiceID)
-			}
-		}
-		refs = append(refs, ref)
+	b, err := a.loadCardBatch(ctx, in.AccountID, in.RealmID, in.CardIDs, true)
+	if err != nil {
+		return workflows.PreparedBatch{}, err
 	}
-	if !in.CheckDependencies || in.RealmID == "" {
-		return refs, nil
-	}
-	inSync := map[string]map[int64]bool{}
-	for objectType, ids := range map[string][]int64{store.ObjectUser: users, store.ObjectCustomer: customers, store.ObjectService: services} {
-		if inSync[objectType], err = a.Store.InSyncWithQBO(ctx, in.AccountID, in.RealmID, objectType, ids); err != nil {
-			return nil, err
+	out := workflows.PreparedBatch{Cards: b.refs(true, true)}
+	for _, r := range out.Cards {
+		if !r.Deleted && !r.UpToDate && !(r.EmployeeInSync && r.CustomerInSync && r.ServiceInSync) {
+			return out, nil // the workflow ensures what is missing, then prepares
 		}
 	}
-	for i := range refs {
-		r := &refs[i]
-		r.EmployeeInSync = inSync[store.ObjectUser][r.UserID]
-		r.CustomerInSync = inSync[store.ObjectCustomer][r.CustomerID]
-		r.ServiceInSync = inSync[store.ObjectService][r.ServiceID]
+	if out.Ops, err = a.prepare(ctx, in.AccountID, in.RealmID, b); err != nil {
+		return workflows.PreparedBatch{}, err
 	}
-	return refs, nil
+	out.Prepared = true
+	return out, nil
 }
 
 // LoadInvoice returns what the workflow needs to order the invoice's sync.
@@ -141,129 +135,11 @@ func (a *Activities) LoadInvoice(ctx context.Context, in workflows.LoadInvoiceIn
 // the QBO ids of its employee, customer and service) before the first push attempt. A
 // synced card unchanged since its last sync gets OpNone: it is not written again.
 func (a *Activities) PrepareTimeActivities(ctx context.Context, in workflows.PrepareInput) ([]workflows.TimeActivityOp, error) {
-	cards, err := a.Store.GetTimeCardsForSync(ctx, in.AccountID, in.IDs)
+	b, err := a.loadCardBatch(ctx, in.AccountID, in.RealmID, in.IDs, true)
 	if err != nil {
 		return nil, err
 	}
-	faults, err := a.Store.QBOFaults(ctx, in.AccountID, store.ObjectTimeCard, in.IDs)
-	if err != nil {
-		return nil, err
-	}
-	acct, err := a.Store.GetAccount(ctx, in.AccountID)
-	if err != nil {
-		return nil, err
-	}
-	b, err := a.loadBatch(ctx, in, cards)
-	if err != nil {
-		return nil, err
-	}
-	ops := make([]workflows.TimeActivityOp, 0, len(cards))
-	for _, c := range cards {
-		op := workflows.TimeActivityOp{CardID: c.ID, Version: c.Version, Faults: faults[c.ID]}
-		link, linked := b.cards[c.ID]
-		if linked && !link.QBODeleted {
-			op.QBOID, op.SyncToken = link.QBOID, link.SyncToken
-		}
-		if c.DeletedAt.Valid {
-			if op.QBOID == "" {
-				continue // never reached QBO: nothing to delete there
-			}
-			op.Op = workflows.OpDelete
-			ops = append(ops, op)
-			continue
-		}
-		switch {
-		case op.QBOID == "":
-			op.Op = workflows.OpCreate
-		case link.SyncedVersion >= c.Version:
-			// In QBO as it is here: no write (QBO-side edits are Hoursync's to re-apply
-			// only when Hoursync's copy changes, or when a write meets them as 5010).
-			op.Op = workflows.OpNone
-			ops = append(ops, op)
-			continue
-		default:
-			op.Op = workflows.OpUpdate
-		}
-		if op.EmployeeQBOID, err = b.qboID(store.ObjectUser, c.UserID); err != nil {
-			return nil, err
-		}
-		if op.CustomerQBOID, err = b.qboID(store.ObjectCustomer, c.CustomerID); err != nil {
-			return nil, err
-		}
-		if op.ItemQBOID, err = b.qboID(store.ObjectService, c.ServiceID); err != nil {
-			return nil, err
-		}
-		op.EmployeeName = b.names[store.ObjectUser][c.UserID]
-		op.CustomerName = b.names[store.ObjectCustomer][c.CustomerID]
-		op.ServiceName = b.names[store.ObjectService][c.ServiceID]
-		op.TxnDate = c.Date()
-		op.Minutes = c.Minutes
-		op.Billable = c.Billable
-		op.HourlyRateCents = c.RateCents
-		op.Description = c.Notes
-		op.StartTime, op.EndTime, op.BreakMinutes = startEnd(c, acct.TimeZone)
-		if c.InvoiceID.Valid {
-			if inv, invLinked := b.invoices[c.InvoiceID.Int64]; invLinked && !inv.QBODeleted {
-				op.InvoiceID = c.InvoiceID.Int64
-				// Its invoice is in QBO and links this time, so QBO has it billed: QBO
-				// owns that state, and an update must not send it back to Billable.
-				op.KeepBilled = op.Op == workflows.OpUpdate
-			}
-		}
-		ops = append(ops, op)
-	}
-	return ops, nil
-}
-
-// batchLinks is what preparing a batch reads of the objects its cards refer to, each
-// kind in one query: the links of the cards, of their employees, customers, services
-// and invoices, and the names a person knows the first three by.
-type batchLinks struct {
-	cards    map[int64]store.Link
-	invoices map[int64]store.Link
-	deps     map[string]map[int64]store.Link
-	names    map[string]map[int64]string
-}
-
-func (a *Activities) loadBatch(ctx context.Context, in workflows.PrepareInput, cards []store.TimeCard) (batchLinks, error) {
-	b := batchLinks{deps: map[string]map[int64]store.Link{}, names: map[string]map[int64]string{}}
-	ids := map[string][]int64{}
-	var invoices []int64
-	for _, c := range cards {
-		ids[store.ObjectUser] = append(ids[store.ObjectUser], c.UserID)
-		ids[store.ObjectCustomer] = append(ids[store.ObjectCustomer], c.CustomerID)
-		ids[store.ObjectService] = append(ids[store.ObjectService], c.ServiceID)
-		if c.InvoiceID.Valid {
-			invoices = append(invoices, c.InvoiceID.Int64)
-		}
-	}
-	var err error
-	if b.cards, err = a.Store.LinksOf(ctx, in.AccountID, in.RealmID, store.ObjectTimeCard, in.IDs); err != nil {
-		return b, err
-	}
-	if b.invoices, err = a.Store.LinksOf(ctx, in.AccountID, in.RealmID, store.ObjectInvoice, invoices); err != nil {
-		return b, err
-	}
-	for objectType, list := range ids {
-		if b.deps[objectType], err = a.Store.LinksOf(ctx, in.AccountID, in.RealmID, objectType, list); err != nil {
-			return b, err
-		}
-		if b.names[objectType], err = a.Store.NamesOf(ctx, in.AccountID, objectType, list); err != nil {
-			return b, err
-		}
-	}
-	return b, nil
-}
-
-// qboID is the QBO id a card's employee, customer or service is linked to.
-func (b batchLinks) qboID(objectType string, id int64) (string, error) {
-	link, ok := b.deps[objectType][id]
-	if !ok {
-		// The workflow ensures every dependency first; a missing link means it was
-		// unlinked in between, which a retry of the whole sync fixes.
-		return "", fmt.Errorf("activities: %s %d is not linked to QuickBooks yet", objectType, id)
-	}
-	return link.QBOID, nil
+	return a.prepare(ctx, in.AccountID, in.RealmID, b)
 }
 
 // startEnd gives the card's start and end as QBO takes them (RFC 3339 with the offset

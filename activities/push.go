@@ -42,66 +42,102 @@ func timeActivityOf(op workflows.TimeActivityOp) qbo.TimeActivity {
 const msgUpToDate = "Already up to date in QuickBooks"
 
 // PushTimeActivities sends one fixed batch of TimeActivity writes with the batch's
-// requestid: a retry after a lost response is answered by QBO's replay, never executed
-// twice. Each card's link and state are stored before the activity completes; a stale
-// SyncToken is re-read and Hoursync's fields re-applied; one card's failure is that
-// card's alone. Cards already up to date (OpNone) are not sent.
+// requestid (or, with Singles, each write with its own): a retry after a lost response
+// is answered by QBO's replay, never executed twice. Every card's link and state are
+// stored (in one transaction) before the activity completes; a stale SyncToken is
+// re-read and Hoursync's fields re-applied; one card's failure is that card's alone.
+// Cards already up to date (OpNone) are not sent.
 func (a *Activities) PushTimeActivities(ctx context.Context, in workflows.PushTimeActivitiesInput) ([]workflows.Outcome, error) {
 	if len(in.Ops) > workflows.BatchSize {
 		return nil, permanent(workflows.ErrTypeValidation, "a batch holds at most %d writes, got %d", workflows.BatchSize, len(in.Ops))
 	}
-	r := run(ctx, in.Kind)
-	outcomes := make([]workflows.Outcome, 0, len(in.Ops))
+	p := &pushed{in: in, run: run(ctx, in.Kind)}
 	var send []workflows.TimeActivityOp
 	for _, op := range in.Ops {
 		if op.Op != workflows.OpNone {
 			send = append(send, op)
 			continue
 		}
-		if err := a.Store.RecordSyncSuccess(ctx, in.AccountID, store.ObjectTimeCard, op.CardID, store.SyncSuccess{
-			RealmID: in.RealmID, QBOID: op.QBOID, SyncToken: op.SyncToken, SyncedVersion: op.Version, Message: msgUpToDate}, r); err != nil {
+		p.succeeded(op, op.QBOID, op.SyncToken, msgUpToDate, true)
+	}
+	if len(send) > 0 {
+		c, _, err := a.company(ctx, in.AccountID)
+		if err != nil {
 			return nil, err
 		}
-		outcomes = append(outcomes, workflows.Outcome{Object: workflows.ObjectRef{Type: workflows.ObjectTimeCard, ID: op.CardID},
-			Succeeded: true, Skipped: true, Message: msgUpToDate})
+		if in.Singles {
+			err = a.pushSingles(ctx, c, p, send)
+		} else {
+			err = a.pushBatch(ctx, c, p, send)
+		}
+		if err != nil {
+			// What QBO did take is stored all the same (a retry finds it replayed).
+			if rerr := a.Store.RecordSyncSuccesses(ctx, in.AccountID, store.ObjectTimeCard, p.successes, p.run); rerr != nil {
+				a.logger(ctx).Error("storing what QBO took before the push failed", "error", rerr)
+			}
+			return nil, err
+		}
 	}
-	if len(send) == 0 {
-		return outcomes, nil // QBO rejects empty batches; there is nothing to send.
-	}
-	c, _, err := a.company(ctx, in.AccountID)
-	if err != nil {
+	if err := a.Store.RecordSyncSuccesses(ctx, in.AccountID, store.ObjectTimeCard, p.successes, p.run); err != nil {
 		return nil, err
 	}
-	if in.Singles {
-		return a.pushSingles(ctx, c, in, send, outcomes, r)
+	if len(send) > 0 {
+		a.logger(ctx).Info("time activities pushed", "account_id", in.AccountID, "realm_id", in.RealmID, "writes", len(send),
+			"singles", in.Singles, "request_id", in.RequestID)
 	}
+	return p.outcomes, nil
+}
+
+// pushed gathers a push's outcomes, and the successes to store together at its end.
+type pushed struct {
+	in        workflows.PushTimeActivitiesInput
+	run       store.SyncRun
+	mu        sync.Mutex
+	outcomes  []workflows.Outcome
+	successes []store.ObjectSuccess
+}
+
+func (p *pushed) succeeded(op workflows.TimeActivityOp, qboID, syncToken, msg string, skipped bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.successes = append(p.successes, store.ObjectSuccess{ID: op.CardID, SyncSuccess: store.SyncSuccess{RealmID: p.in.RealmID,
+		QBOID: qboID, SyncToken: syncToken, SyncedVersion: op.Version, Deleted: op.Op == workflows.OpDelete, Message: msg}})
+	p.outcomes = append(p.outcomes, workflows.Outcome{Object: workflows.ObjectRef{Type: workflows.ObjectTimeCard, ID: op.CardID},
+		Succeeded: true, Skipped: skipped, Message: msg})
+}
+
+func (p *pushed) failed(o workflows.Outcome) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.outcomes = append(p.outcomes, o)
+}
+
+// pushBatch sends the writes in one batch call.
+func (a *Activities) pushBatch(ctx context.Context, c *qbo.Client, p *pushed, send []workflows.TimeActivityOp) error {
 	writes := make([]qbo.BatchOp[qbo.TimeActivity], len(send))
 	for i, op := range send {
 		writes[i] = qbo.BatchOp[qbo.TimeActivity]{BID: "b" + strconv.Itoa(i), Operation: op.Op, Entity: timeActivityOf(op)}
 	}
-	results, err := qbo.Batch(ctx, c, in.RequestID, writes)
+	results, err := qbo.Batch(ctx, c, p.in.RequestID, writes)
 	if err != nil {
-		return nil, qboError(subject{what: "time cards"}, err)
+		return qboError(subject{what: "time cards"}, err)
 	}
 	if len(results) != len(send) {
-		return nil, fmt.Errorf("activities: batch answered %d results for %d writes", len(results), len(send))
+		return fmt.Errorf("activities: batch answered %d results for %d writes", len(results), len(send))
 	}
 	for i, op := range send {
 		heartbeat(ctx, i)
 		res := results[i]
 		if errors.Is(res.Err, qbo.ErrStale) && op.Op == workflows.OpUpdate {
 			// Edited in QBO since our last sync: Hoursync owns time cards, so re-apply.
-			res.Entity, res.Err = reapplyTimeActivity(ctx, c, in.RealmID, op)
+			res.Entity, res.Err = reapplyTimeActivity(ctx, c, p.in.RealmID, op)
 			res.Err = reapplied(res.Err)
 		}
-		outcome, err := a.recordPushed(ctx, in, op, res.Entity, res.Err, r)
-		if err != nil {
-			return nil, err
+		if err := a.settle(ctx, p, op, res.Entity, res.Err); err != nil {
+			return err
 		}
-		outcomes = append(outcomes, outcome)
 	}
-	a.logger(ctx).Info("time activities pushed", "account_id", in.AccountID, "realm_id", in.RealmID, "writes", len(send), "request_id", in.RequestID)
-	return outcomes, nil
+	return nil
 }
 
 // errReapplied marks a write that went through only once QBO's newer copy was re-read.
@@ -109,8 +145,8 @@ type errReapplied struct{}
 
 func (errReapplied) Error() string { return "reapplied" }
 
-// reapplied turns the outcome of a re-apply into what recordPushed reads: a success
-// that says it was re-applied, or the re-apply's own failure.
+// reapplied turns the outcome of a re-apply into what settle reads: a success that
+// says it was re-applied, or the re-apply's own failure.
 func reapplied(err error) error {
 	if err == nil {
 		return errReapplied{}
@@ -118,9 +154,9 @@ func reapplied(err error) error {
 	return err
 }
 
-// recordPushed stores one card's result: its link and state on success, the fault QBO
-// answered otherwise.
-func (a *Activities) recordPushed(ctx context.Context, in workflows.PushTimeActivitiesInput, op workflows.TimeActivityOp, got qbo.TimeActivity, qboErr error, r store.SyncRun) (workflows.Outcome, error) {
+// settle takes one card's result: a success to store with the others, or the fault
+// QBO answered, stored at once.
+func (a *Activities) settle(ctx context.Context, p *pushed, op workflows.TimeActivityOp, got qbo.TimeActivity, qboErr error) error {
 	msg := ""
 	if errors.Is(qboErr, errReapplied{}) {
 		qboErr, msg = nil, "QuickBooks had a newer copy of this time; Hoursync's values were applied on top of it."
@@ -129,22 +165,21 @@ func (a *Activities) recordPushed(ctx context.Context, in workflows.PushTimeActi
 		qboErr = nil // already gone in QBO: the deletion is done
 		got = qbo.TimeActivity{Header: qbo.Header{ID: op.QBOID, SyncToken: op.SyncToken}}
 	}
-	outcome := workflows.Outcome{Object: workflows.ObjectRef{Type: workflows.ObjectTimeCard, ID: op.CardID}}
 	if qboErr != nil {
+		outcome := workflows.Outcome{Object: workflows.ObjectRef{Type: workflows.ObjectTimeCard, ID: op.CardID}}
 		outcome.ErrorType, outcome.Message = cardFailure(op, qboErr)
-		return outcome, a.recordTimeCardFault(ctx, in, op, qboErr, outcome, r)
+		if err := a.recordTimeCardFault(ctx, p.in, op, qboErr, outcome, p.run); err != nil {
+			return err
+		}
+		p.failed(outcome)
+		return nil
 	}
 	if msg == "" {
 		msg = map[string]string{workflows.OpCreate: "Created in QuickBooks", workflows.OpUpdate: "Updated in QuickBooks",
 			workflows.OpDelete: "Deleted in QuickBooks"}[op.Op]
 	}
-	if err := a.Store.RecordSyncSuccess(ctx, in.AccountID, store.ObjectTimeCard, op.CardID, store.SyncSuccess{
-		RealmID: in.RealmID, QBOID: got.ID, SyncToken: got.SyncToken, SyncedVersion: op.Version,
-		Deleted: op.Op == workflows.OpDelete, Message: msg}, r); err != nil {
-		return outcome, err
-	}
-	outcome.Succeeded, outcome.Message = true, msg
-	return outcome, nil
+	p.succeeded(op, got.ID, got.SyncToken, msg, false)
+	return nil
 }
 
 // SinglesInFlight is how many single writes one push sends at once: QBO allows 10 in
@@ -156,9 +191,8 @@ const SinglesInFlight = 4
 // replays), and spends only the request budget the realm's batch calls leave. A card
 // QBO refused fails alone; a call that got no answer (QBO down, throttled past the
 // back-off, the connection) fails the activity, for Temporal to retry.
-func (a *Activities) pushSingles(ctx context.Context, c *qbo.Client, in workflows.PushTimeActivitiesInput, send []workflows.TimeActivityOp, outcomes []workflows.Outcome, r store.SyncRun) ([]workflows.Outcome, error) {
+func (a *Activities) pushSingles(ctx context.Context, c *qbo.Client, p *pushed, send []workflows.TimeActivityOp) error {
 	ctx = qbo.WithSpareBudget(ctx)
-	results := make([]workflows.Outcome, len(send))
 	errs := make([]error, len(send))
 	slots := make(chan struct{}, SinglesInFlight)
 	var wg sync.WaitGroup
@@ -167,24 +201,23 @@ func (a *Activities) pushSingles(ctx context.Context, c *qbo.Client, in workflow
 		wg.Add(1)
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			got, err := sendSingle(ctx, c, in.RealmID, op)
+			got, err := sendSingle(ctx, c, p.in.RealmID, op)
 			if errors.Is(err, qbo.ErrStale) && op.Op == workflows.OpUpdate {
-				got, err = reapplyTimeActivity(ctx, c, in.RealmID, op)
+				got, err = reapplyTimeActivity(ctx, c, p.in.RealmID, op)
 				err = reapplied(err)
 			}
 			if err != nil && !errors.Is(err, errReapplied{}) && !answered(err) {
 				errs[i] = err
 				return
 			}
-			results[i], errs[i] = a.recordPushed(ctx, in, op, got, err, r)
+			errs[i] = a.settle(ctx, p, op, got, err)
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, qboError(subject{what: "time cards"}, err)
+		return qboError(subject{what: "time cards"}, err)
 	}
-	a.logger(ctx).Info("time activities pushed one by one", "account_id", in.AccountID, "realm_id", in.RealmID, "writes", len(send))
-	return append(outcomes, results...), nil
+	return nil
 }
 
 // sendSingle sends one op as a write of its own.

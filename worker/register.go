@@ -52,6 +52,7 @@ func registerActivities(r activityRegistry, acts *activities.Activities) error {
 		bind(r, workflows.ActEnsureCustomer, acts.EnsureCustomer),
 		bind(r, workflows.ActEnsureService, acts.EnsureService),
 		bind(r, workflows.ActPrepareTimeActivity, acts.PrepareTimeActivities),
+		bind(r, workflows.ActPrepareBatch, acts.PrepareBatch),
 		bind(r, workflows.ActPushTimeActivities, acts.PushTimeActivities),
 		bind(r, workflows.ActLoadInvoice, acts.LoadInvoice),
 		bind(r, workflows.ActPrepareInvoice, acts.PrepareInvoice),

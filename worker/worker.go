@@ -32,10 +32,11 @@ type Options struct {
 // DefaultPollers is the pollers a worker keeps open per kind of task. Temporal spreads
 // a task queue over partitions (4 by default, on the dev server and on clusters alike);
 // a partition no poller is waiting on hands its tasks on only after a delay (about 2 s
-// was measured per stalled activity), so a worker polls every partition at once:
-// workflow-task pollers split between the sticky queue and the shared one, hence
-// twice the partitions.
-const DefaultPollers = 8
+// was measured per stalled activity), so a worker polls every partition at once, with
+// room to spare: workflow-task pollers split between the sticky queue and the shared
+// one, and ten syncs at once schedule dozens of tasks a second (with 8 pollers their
+// activities waited 68 ms on average to start, with 16 34 ms; docs/BENCHMARKS.md).
+const DefaultPollers = 16
 
 // New returns a worker polling opts.TaskQueue with every workflow and activity registered.
 func New(c client.Client, opts Options) (sdkworker.Worker, error) {

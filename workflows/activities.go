@@ -76,6 +76,7 @@ var (
 	ActEnsureCustomer       = Activity[EnsureInput, EnsureResult]{"EnsureCustomer"}
 	ActEnsureService        = Activity[EnsureInput, EnsureResult]{"EnsureService"}
 	ActPrepareTimeActivity  = Activity[PrepareInput, []TimeActivityOp]{"PrepareTimeActivities"}
+	ActPrepareBatch         = Activity[PrepareBatchInput, PreparedBatch]{"PrepareBatch"}
 	ActPushTimeActivities   = Activity[PushTimeActivitiesInput, []Outcome]{"PushTimeActivities"}
 	ActLoadInvoice          = Activity[LoadInvoiceInput, InvoiceRef]{"LoadInvoice"}
 	ActPrepareInvoice       = Activity[PrepareInvoiceInput, InvoiceOp]{"PrepareInvoice"}
@@ -96,7 +97,7 @@ var (
 func AllActivities() []ActivityType {
 	return []ActivityType{ActImportIncomeAccounts, ActImportCustomers, ActImportServices, ActImportTerms, ActImportTaxes,
 		ActLinkConnectingUser, ActCheckPlan, ActMarkSyncing, ActRecordSyncOutcome, ActLoadTimeCards,
-		ActEnsureEmployee, ActEnsureCustomer, ActEnsureService, ActPrepareTimeActivity, ActPushTimeActivities,
+		ActEnsureEmployee, ActEnsureCustomer, ActEnsureService, ActPrepareTimeActivity, ActPrepareBatch, ActPushTimeActivities,
 		ActLoadInvoice, ActPrepareInvoice, ActPushInvoice, ActListChanged, ActFeedSyncs, ActRefreshTokens,
 		ActDisconnect, ActPauseSchedules, ActRecordScheduledRun, ActConnection, ActPullChanges, ActMarkPulled}
 }

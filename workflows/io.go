@@ -96,6 +96,25 @@ type TimeCardRef struct {
 	ServiceInSync  bool `json:"service_in_sync,omitempty"`
 }
 
+// PrepareBatchInput asks for what one group of cards of a time-card sync needs before
+// its push, in one local activity: the cards marked syncing under the calling run
+// (with Mark), loaded as LoadTimeCards with CheckDependencies loads them and, when none
+// needs a dependency ensured, their writes as PrepareTimeActivities fixes them.
+type PrepareBatchInput struct {
+	AccountID int64   `json:"account_id"`
+	RealmID   string  `json:"realm_id"`
+	CardIDs   []int64 `json:"card_ids"`
+	Mark      bool    `json:"mark,omitempty"`
+	Kind      string  `json:"kind,omitempty"`
+}
+
+// PreparedBatch is a group's cards and, when Prepared, the writes of every card found.
+type PreparedBatch struct {
+	Cards    []TimeCardRef    `json:"cards"`
+	Prepared bool             `json:"prepared,omitempty"`
+	Ops      []TimeActivityOp `json:"ops,omitempty"`
+}
+
 // EnsureInput asks for a local user, customer or service to exist in QBO.
 type EnsureInput struct {
 	AccountID int64  `json:"account_id"`

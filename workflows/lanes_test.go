@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"hoursync/workflows"
@@ -32,14 +33,14 @@ func (s *WorkflowSuite) mockLanes(refs func([]int64) []workflows.TimeCardRef, in
 	l := &lanes{running: map[int64]bool{}, ensures: map[string]int{}}
 	s.env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, mock.Anything).Return(
 		workflows.ConnectionInfo{AccountID: 1, RealmID: "r", CanSyncTime: true}, nil)
-	s.env.OnActivity(workflows.ActLoadTimeCards.Name(), mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) {
-			out := refs(in.CardIDs)
-			for i := range out {
-				out[i].EmployeeInSync, out[i].CustomerInSync, out[i].ServiceInSync = inSync, inSync, inSync
-			}
-			return out, nil
-		})
+	withSync := func(ids []int64) []workflows.TimeCardRef {
+		out := refs(ids)
+		for i := range out {
+			out[i].EmployeeInSync, out[i].CustomerInSync, out[i].ServiceInSync = inSync, inSync, inSync
+		}
+		return out
+	}
+	onLoad(s.env, withSync, createOps)
 	for _, n := range []string{workflows.ActEnsureEmployee.Name(), workflows.ActEnsureCustomer.Name(), workflows.ActEnsureService.Name()} {
 		s.env.OnActivity(n, mock.Anything, mock.Anything).Return(func(_ context.Context, in workflows.EnsureInput) (workflows.EnsureResult, error) {
 			l.mu.Lock()
@@ -50,12 +51,8 @@ func (s *WorkflowSuite) mockLanes(refs func([]int64) []workflows.TimeCardRef, in
 	}
 	s.env.OnActivity(workflows.ActPrepareTimeActivity.Name(), mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in workflows.PrepareInput) ([]workflows.TimeActivityOp, error) {
-			ops := make([]workflows.TimeActivityOp, len(in.IDs))
-			for i, id := range in.IDs {
-				ops[i] = workflows.TimeActivityOp{CardID: id, Version: 1, Op: workflows.OpCreate}
-			}
-			return ops, nil
-		})
+			return createOps(in.IDs), nil
+		}).Maybe()
 	s.env.OnActivity(workflows.ActPushTimeActivities.Name(), mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in workflows.PushTimeActivitiesInput) ([]workflows.Outcome, error) {
 			l.mu.Lock()
@@ -81,6 +78,41 @@ func (s *WorkflowSuite) mockLanes(refs func([]int64) []workflows.TimeCardRef, in
 			return out, nil
 		})
 	return l
+}
+
+// onLoad mocks how a sync loads its cards: LoadTimeCards (runs started before the
+// lanes) and PrepareBatch (the lanes), which answers the same cards and, when none
+// needs a dependency ensured and ops is set, their writes.
+func onLoad(env *testsuite.TestWorkflowEnvironment, refs func([]int64) []workflows.TimeCardRef, ops func([]int64) []workflows.TimeActivityOp) {
+	env.OnActivity(workflows.ActLoadTimeCards.Name(), mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) {
+			return refs(in.CardIDs), nil
+		}).Maybe()
+	env.OnActivity(workflows.ActPrepareBatch.Name(), mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in workflows.PrepareBatchInput) (workflows.PreparedBatch, error) {
+			out := workflows.PreparedBatch{Cards: refs(in.CardIDs)}
+			if ops == nil {
+				return out, nil
+			}
+			var ids []int64
+			for _, r := range out.Cards {
+				if !r.Deleted && !r.UpToDate && !(r.EmployeeInSync && r.CustomerInSync && r.ServiceInSync) {
+					return out, nil
+				}
+				ids = append(ids, r.CardID)
+			}
+			out.Ops, out.Prepared = ops(ids), true
+			return out, nil
+		}).Maybe()
+}
+
+// createOps creates every card.
+func createOps(ids []int64) []workflows.TimeActivityOp {
+	ops := make([]workflows.TimeActivityOp, len(ids))
+	for i, id := range ids {
+		ops[i] = workflows.TimeActivityOp{CardID: id, Version: 1, Op: workflows.OpCreate}
+	}
+	return ops
 }
 
 func cardIDs(from, to int64) []int64 {
@@ -160,10 +192,7 @@ func (s *WorkflowSuite) TestEnsuredObjectsAndConnectionTravelThroughContinueAsNe
 	env.RegisterWorkflow(workflows.TimeCardSync)
 	registerPlaceholders(env)
 	env.OnActivity(workflows.ActMarkSyncing.Name(), mock.Anything, mock.Anything).Return(nil).Maybe()
-	env.OnActivity(workflows.ActLoadTimeCards.Name(), mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) {
-			return simpleRefs(in.CardIDs), nil
-		})
+	onLoad(env, simpleRefs, nil)
 	env.OnActivity(workflows.ActPrepareTimeActivity.Name(), mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in workflows.PrepareInput) ([]workflows.TimeActivityOp, error) {
 			ops := make([]workflows.TimeActivityOp, len(in.IDs))
@@ -252,4 +281,16 @@ func (s *WorkflowSuite) TestImportStartedBeforeListsAtOnceGoesOneListAfterTheOth
 func importSteps() []string {
 	return []string{workflows.ActImportIncomeAccounts.Name(), workflows.ActImportCustomers.Name(), workflows.ActImportServices.Name(),
 		workflows.ActImportTerms.Name(), workflows.ActImportTaxes.Name()}
+}
+
+func (s *WorkflowSuite) TestLanesStartedBeforePrepareBatchGoPhaseByPhase() {
+	s.env.OnGetVersion("concurrent-batches", workflow.DefaultVersion, 2).Return(workflow.Version(1))
+	s.env.OnActivity(workflows.ActMarkSyncing.Name(), mock.Anything, mock.Anything).Return(nil)
+	l := s.mockLanes(simpleRefs, true, 0)
+	s.env.ExecuteWorkflow(workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: 1, Pending: cardIDs(1, 90)})
+	s.NoError(s.env.GetWorkflowError())
+	s.Equal(90, s.progress().Synced)
+	s.Empty(l.ensures)
+	s.env.AssertActivityNotCalled(s.T(), workflows.ActPrepareBatch.Name(), mock.Anything, mock.Anything)
+	s.env.AssertActivityCalled(s.T(), workflows.ActLoadTimeCards.Name(), mock.Anything, mock.Anything)
 }

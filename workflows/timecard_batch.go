@@ -112,17 +112,22 @@ func (s *timeCardSync) loadCards(ctx workflow.Context, batch []int64, realm stri
 		s.fail(ctx, batch, errType, msg)
 		return nil, false
 	}
+	return s.skipMissing(batch, refs), true
+}
+
+// skipMissing counts the cards of the batch the load did not find as skipped: deleted
+// before they ever reached QBO, they need nothing.
+func (s *timeCardSync) skipMissing(batch []int64, refs []TimeCardRef) []TimeCardRef {
 	found := map[int64]bool{}
 	for _, r := range refs {
 		found[r.CardID] = true
 	}
 	for _, id := range batch {
 		if !found[id] {
-			// Deleted before it ever reached QBO: nothing to do.
 			s.finish(id, resultSkipped)
 		}
 	}
-	return refs, true
+	return refs
 }
 
 // ensureDependencies makes sure the employee, customer and service of every card exist

@@ -161,11 +161,67 @@ func (s *timeCardSync) startGroup(ctx workflow.Context, done workflow.Channel, l
 	})
 }
 
-// syncGroup syncs one group of at most BatchSize cards, phase by phase, as syncBatch
-// does: the connection is checked once per sync, only the dependencies not in QBO yet
-// are ensured (each once), and a group of at most SinglesMax cards goes as single
-// writes.
+// syncGroup syncs one group of at most BatchSize cards through the phases a batch
+// always went through, in as few steps as it can: once the connection is known (it is
+// checked once per sync), one local activity marks the cards, loads them and, when
+// their dependencies are all in QBO already, fixes their writes; otherwise only the
+// dependencies not in QBO yet are ensured (each once per sync) and the writes fixed
+// after. A group of at most SinglesMax cards goes as single writes.
 func (s *timeCardSync) syncGroup(ctx workflow.Context, group []int64, singles bool) {
+	if s.lanesVersion < 2 {
+		s.syncGroupByPhase(ctx, group, singles)
+		return
+	}
+	mark := s.conn != nil
+	if !mark {
+		s.startPlan(ctx)
+		if !s.markSyncing(ctx, group) {
+			return
+		}
+	}
+	realm, ok := s.awaitPlan(ctx, group)
+	if !ok {
+		return
+	}
+	var batch PreparedBatch
+	err := ActPrepareBatch.ExecuteLocal(localActivity(ctx), PrepareBatchInput{AccountID: s.accountID, RealmID: realm, CardIDs: group,
+		Mark: mark, Kind: KindTimeCards}).Get(ctx, &batch)
+	if err != nil {
+		errType, msg := failureOf(err)
+		s.fail(ctx, group, errType, msg)
+		return
+	}
+	refs := s.skipMissing(group, batch.Cards)
+	ops := batch.Ops
+	ready := make([]int64, 0, len(refs))
+	for _, r := range refs {
+		ready = append(ready, r.CardID)
+	}
+	if !batch.Prepared {
+		if ready, ok = s.ensureOnce(ctx, refs, realm); !ok {
+			return
+		}
+		if ops, ok = s.prepareWrites(ctx, ready, realm); !ok {
+			return
+		}
+	}
+	if len(ops) == 0 {
+		// Nothing to send (deleted before it ever reached QBO).
+		for _, id := range ready {
+			s.finish(id, resultSkipped)
+		}
+		return
+	}
+	created, ok := s.pushWrites(ctx, ready, ops, realm, singles)
+	if !ok {
+		return
+	}
+	s.relinkInvoices(ctx, ops, created)
+}
+
+// syncGroupByPhase is syncGroup as runs started before PrepareBatch go on: one
+// activity per phase.
+func (s *timeCardSync) syncGroupByPhase(ctx workflow.Context, group []int64, singles bool) {
 	s.startPlan(ctx)
 	if !s.markSyncing(ctx, group) {
 		return

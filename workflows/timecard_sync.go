@@ -80,13 +80,17 @@ const (
 // account (id timecard-sync/<account>), fed by signal-with-start, so overlapping
 // selections queue behind each other and no card is ever synced twice at once.
 //
-// Per batch of at most 30 cards: the plan is checked before anything is written; the
-// Employee, Customer and Service each card needs are ensured (found by name and
-// linked, or created); then the batch's writes are fixed and pushed through QBO's batch
-// endpoint with a requestid derived from its members, so a retry after a lost response
-// is answered by QBO's replay instead of creating duplicates. One failing card never
-// blocks the others. Cards already up to date are not written; the invoices of cards
-// created in QBO are synced again, so they link the new time.
+// Per batch of at most 30 cards: the plan is checked before anything is written (once
+// per sync); the Employee, Customer and Service each card needs are ensured (found by
+// name and linked, or created) unless they are in QBO already, each once per sync;
+// then the batch's writes are fixed and pushed through QBO's batch endpoint with a
+// requestid derived from its members (a group of at most SinglesMax cards: each write
+// on its own, with its own), so a retry after a lost response is answered by QBO's
+// replay instead of creating duplicates. Several batches are in flight at once
+// (runLanes), paced by the realm's limits in the activities; a card is never in two at
+// once. One failing card never blocks the others. Cards already up to date are not
+// written; the invoices of cards created in QBO are synced again, so they link the new
+// time. Runs started before versionLanes go on one batch at a time (runOneByOne).
 func TimeCardSync(ctx workflow.Context, in TimeCardSyncInput) (TimeCardSyncResult, error) {
 	s := &timeCardSync{accountID: in.AccountID, progress: in.Progress, queued: map[int64]bool{},
 		waiting: map[int64][]*Selection{}, inflight: map[int64][]*Selection{}, inflightRuns: map[int64]int{},
@@ -132,7 +136,9 @@ func TimeCardSync(ctx workflow.Context, in TimeCardSyncInput) (TimeCardSyncResul
 		return TimeCardSyncResult{}, err
 	}
 	signals := workflow.GetSignalChannel(ctx, SignalSyncTimeCards)
-	if workflow.GetVersion(ctx, versionLanes, workflow.DefaultVersion, 1) == 1 {
+	// 1: lanes, each group phase by phase; 2: a group's mark, load and prepare in one
+	// local activity (PrepareBatch).
+	if s.lanesVersion = workflow.GetVersion(ctx, versionLanes, workflow.DefaultVersion, 2); s.lanesVersion >= 1 {
 		return s.runLanes(ctx, signals, in)
 	}
 	return s.runOneByOne(ctx, signals)
@@ -239,6 +245,7 @@ type timeCardSync struct {
 	ensuring     map[dependency]workflow.Future
 	lastFailed   int
 	syncing      int
+	lanesVersion workflow.Version
 }
 
 func (s *timeCardSync) addSelection(sel *Selection) {

@@ -107,10 +107,7 @@ func (s *WorkflowSuite) mockHappyCards(refs func([]int64) []workflows.TimeCardRe
 	var batches [][]workflows.TimeActivityOp
 	s.env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, workflows.CheckPlanInput{AccountID: 1, NeedTime: true}).Return(
 		workflows.ConnectionInfo{AccountID: 1, RealmID: "r", CanSyncTime: true}, nil)
-	s.env.OnActivity(workflows.ActLoadTimeCards.Name(), mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) {
-			return refs(in.CardIDs), nil
-		})
+	onLoad(s.env, refs, nil)
 	for _, n := range []string{workflows.ActEnsureEmployee.Name(), workflows.ActEnsureCustomer.Name(), workflows.ActEnsureService.Name()} {
 		s.env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "1"}, nil).Maybe()
 	}
@@ -206,10 +203,7 @@ func (s *WorkflowSuite) TestSimpleStartFailsEveryCardWithThePlanMessageBeforeWri
 
 func (s *WorkflowSuite) TestRevokedGrantFailsRemainingCardsWithReconnect() {
 	s.env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r", CanSyncTime: true}, nil)
-	s.env.OnActivity(workflows.ActLoadTimeCards.Name(), mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) {
-			return simpleRefs(in.CardIDs), nil
-		})
+	onLoad(s.env, simpleRefs, nil)
 	s.env.OnActivity(workflows.ActEnsureEmployee.Name(), mock.Anything, mock.Anything).Return(workflows.EnsureResult{}, appErr(workflows.ErrTypeNeedsReconnect))
 	s.env.ExecuteWorkflow(workflows.TimeCardSync, workflows.TimeCardSyncInput{AccountID: 1, Pending: []int64{1, 2}})
 	s.NoError(s.env.GetWorkflowError())
@@ -221,8 +215,9 @@ func (s *WorkflowSuite) TestRevokedGrantFailsRemainingCardsWithReconnect() {
 
 func (s *WorkflowSuite) TestOneFailingCustomerBlocksOnlyItsCards() {
 	s.env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{RealmID: "r", CanSyncTime: true}, nil)
-	s.env.OnActivity(workflows.ActLoadTimeCards.Name(), mock.Anything, mock.Anything).Return([]workflows.TimeCardRef{
-		{CardID: 1, UserID: 1, CustomerID: 10, ServiceID: 3}, {CardID: 2, UserID: 1, CustomerID: 20, ServiceID: 3}}, nil)
+	onLoad(s.env, func([]int64) []workflows.TimeCardRef {
+		return []workflows.TimeCardRef{{CardID: 1, UserID: 1, CustomerID: 10, ServiceID: 3}, {CardID: 2, UserID: 1, CustomerID: 20, ServiceID: 3}}
+	}, nil)
 	s.env.OnActivity(workflows.ActEnsureEmployee.Name(), mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "5"}, nil)
 	s.env.OnActivity(workflows.ActEnsureService.Name(), mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "6"}, nil)
 	s.env.OnActivity(workflows.ActEnsureCustomer.Name(), mock.Anything, workflows.EnsureInput{AccountID: 1, RealmID: "r", ObjectID: 10}).Return(
@@ -425,10 +420,7 @@ func (s *WorkflowSuite) selectionProgress(env *testsuite.TestWorkflowEnvironment
 // mockOutcomes wires a sync whose push fails card 2 and finds card 3 up to date.
 func (s *WorkflowSuite) mockOutcomes(env *testsuite.TestWorkflowEnvironment) {
 	env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{AccountID: 1, RealmID: "r", CanSyncTime: true}, nil)
-	env.OnActivity(workflows.ActLoadTimeCards.Name(), mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) {
-			return simpleRefs(in.CardIDs), nil
-		})
+	onLoad(env, simpleRefs, nil)
 	for _, n := range []string{workflows.ActEnsureEmployee.Name(), workflows.ActEnsureCustomer.Name(), workflows.ActEnsureService.Name()} {
 		env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "1"}, nil).Maybe()
 	}
@@ -520,7 +512,7 @@ func (s *WorkflowSuite) TestContinueAsNewCarriesSelectionsWithoutCountingAgain()
 // began: one batch after the other, continuing as new after 600 cards, checking the
 // plan again in the next run.
 func (s *WorkflowSuite) TestSyncStartedBeforeLanesGoesOnOneBatchAtATime() {
-	s.env.OnGetVersion("concurrent-batches", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	s.env.OnGetVersion("concurrent-batches", workflow.DefaultVersion, 2).Return(workflow.DefaultVersion)
 	batches := s.mockHappyCards(simpleRefs)
 	var pending []int64
 	for i := int64(1); i <= 700; i++ {
@@ -541,10 +533,7 @@ func (s *WorkflowSuite) TestSyncStartedBeforeLanesGoesOnOneBatchAtATime() {
 
 func (s *WorkflowSuite) TestCardsCreatedInQBOGetTheirSyncedInvoiceLinked() {
 	s.env.OnActivity(workflows.ActCheckPlan.Name(), mock.Anything, mock.Anything).Return(workflows.ConnectionInfo{AccountID: 1, RealmID: "r", CanSyncTime: true}, nil)
-	s.env.OnActivity(workflows.ActLoadTimeCards.Name(), mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in workflows.LoadTimeCardsInput) ([]workflows.TimeCardRef, error) {
-			return simpleRefs(in.CardIDs), nil
-		})
+	onLoad(s.env, simpleRefs, nil)
 	for _, n := range []string{workflows.ActEnsureEmployee.Name(), workflows.ActEnsureCustomer.Name(), workflows.ActEnsureService.Name()} {
 		s.env.OnActivity(n, mock.Anything, mock.Anything).Return(workflows.EnsureResult{QBOID: "1"}, nil).Maybe()
 	}

@@ -43,7 +43,8 @@ func main() {
 	seconds := flag.Int("seconds", 10, "duration of the api scenario's two halves")
 	scale := flag.Float64("time-scale", 2, "divide the emulator's throttle windows by this in p1 and p5 (the worker's limiter follows)")
 	p1Cards := flag.Int("p1-cards", 10000, "cards p1 syncs to one realm")
-	p5Cards := flag.Int("p5-cards", 1000, "cards p5 syncs to each realm")
+	p5Cards := flag.Int("p5-cards", 1500, "cards p5 syncs to each realm")
+	p5Realms := flag.Int("p5-realms", 10, "realms p5 syncs to at once")
 	flag.Parse()
 	root, err := repoRoot()
 	if err != nil {
@@ -70,7 +71,7 @@ func main() {
 			which = "qbo"
 		}
 		fmt.Fprintf(os.Stderr, "==> qbo speed: %s\n", which)
-		out, err := speed(root, which, *scale, *p1Cards, *p5Cards)
+		out, err := speed(root, which, *scale, *p1Cards, *p5Realms, *p5Cards)
 		if err != nil {
 			fatal(fmt.Errorf("qbo speed: %w", err))
 		}
@@ -150,8 +151,10 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// temporalDevServer starts bin/temporal (installed by `make tools`) on a free port.
-func temporalDevServer(root string) (addr string, server *proc, err error) {
+// temporalDevServer starts bin/temporal (installed by `make tools`) on a free port,
+// its SQLite in a file as `make dev` runs it (every history write synced to disk) or,
+// with inMemory, in memory.
+func temporalDevServer(root string, inMemory bool) (addr string, server *proc, err error) {
 	port, err := freePort()
 	if err != nil {
 		return "", nil, err
@@ -164,8 +167,7 @@ func temporalDevServer(root string) (addr string, server *proc, err error) {
 	args := []string{"server", "start-dev", "--ip", "127.0.0.1", "--port", strconv.Itoa(port), "--headless",
 		"--log-level", "error",
 		"--search-attribute", "HoursyncAccount=Keyword", "--search-attribute", "QBORealm=Keyword", "--search-attribute", "SyncKind=Keyword", "--search-attribute", "SyncFailed=Int"}
-	if os.Getenv("BENCH_TEMPORAL_MEMORY") == "" {
-		// SQLite in a file, as `make dev` runs it: every history write is synced to disk.
+	if !inMemory {
 		args = append(args, "--db-filename", filepath.Join(dir, "temporal.db"))
 	}
 	p, err := startProc("temporal", exec.Command(bin, args...))
@@ -187,7 +189,7 @@ func temporalDevServer(root string) (addr string, server *proc, err error) {
 }
 
 func syncScenario(root string) (string, error) {
-	addr, server, err := temporalDevServer(root)
+	addr, server, err := temporalDevServer(root, false)
 	if err != nil {
 		return "", err
 	}

@@ -305,7 +305,7 @@ func workerEnv(dbURL, temporalAddr, queue, emuURL, rateLimits string) []string {
 		"QBO_RATE_LIMITS="+rateLimits,
 		"LOG_LEVEL=warn",
 		"METRICS_ADDR=127.0.0.1:0",
-		"WORKER_CONCURRENCY=200",
+		"WORKER_CONCURRENCY="+workerConcurrency(),
 	)
 }
 
@@ -313,4 +313,12 @@ func startWorker(bin string, env []string) (*proc, error) {
 	cmd := exec.Command(filepath.Join(bin, "hoursync"), "worker")
 	cmd.Env = env
 	return startProc("worker", cmd)
+}
+
+// workerConcurrency is the worker's WORKER_CONCURRENCY: BENCH_WORKER_CONCURRENCY, or 200.
+func workerConcurrency() string {
+	if v := os.Getenv("BENCH_WORKER_CONCURRENCY"); v != "" {
+		return v
+	}
+	return "200"
 }

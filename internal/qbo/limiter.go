@@ -99,8 +99,7 @@ func (l *DBLimiter) Acquire(ctx context.Context, realmID string, batch bool) (fu
 	case spareBudget(ctx):
 		reserve, kind = min(l.limits.Batches, l.limits.Requests/2), 1
 	}
-	id, waitMS, err := l.try(ctx, realmID, batch, reserve)
-	if err != nil || id != 0 {
+	if id, _, err := l.try(ctx, realmID, batch, reserve); err != nil || id != 0 {
 		return l.releaser(realmID, id), err
 	}
 	// Wait for this process's turn among the realm's waiters of the kind, then ask until
@@ -113,11 +112,11 @@ func (l *DBLimiter) Acquire(ctx context.Context, realmID string, batch bool) (fu
 	}
 	defer func() { <-turn }()
 	freed := l.freedChan(realmID)
-	for first := true; ; first = false {
-		if !first {
-			if id, waitMS, err = l.try(ctx, realmID, batch, reserve); err != nil || id != 0 {
-				return l.releaser(realmID, id), err
-			}
+	for {
+		// Asked again once the turn came: the waiters before may have waited long.
+		id, waitMS, err := l.try(ctx, realmID, batch, reserve)
+		if err != nil || id != 0 {
+			return l.releaser(realmID, id), err
 		}
 		// Jitter spreads the waiters of several processes so they do not all retry at
 		// the same instant.

@@ -103,3 +103,40 @@ func TestImportServicesPageCreatesLinksAndUpdates(t *testing.T) {
 		t.Fatalf("research = %+v %v", r, err)
 	}
 }
+
+// TestRecordSyncSuccessesDoesWhatRecordingOneByOneDoes: links, states (synced, or
+// changed when the card was edited while it synced) and history, as RecordSyncSuccess
+// leaves them.
+func TestRecordSyncSuccessesDoesWhatRecordingOneByOneDoes(t *testing.T) {
+	s := store.New(testutil.DB(t))
+	ctx := context.Background()
+	run := store.SyncRun{Kind: "timecards", WorkflowID: "wf", RunID: "run", Attempt: 2}
+	describe := func(tn tenant) []string {
+		var out []string
+		for _, id := range []int64{tn.card.ID} {
+			l, _ := s.GetLink(ctx, tn.account.ID, "r1", store.ObjectTimeCard, id)
+			st, _ := s.GetSyncState(ctx, tn.account.ID, store.ObjectTimeCard, id)
+			h, _ := s.ListSyncHistory(ctx, tn.account.ID, store.ObjectTimeCard, id, store.Page{})
+			out = append(out, fmt.Sprintf("%s/%s v%d deleted=%v | %s %q %s/%s", l.QBOID, l.SyncToken, l.SyncedVersion, l.QBODeleted,
+				st.Status, st.Message, st.WorkflowID, st.RunID))
+			for _, e := range h {
+				out = append(out, fmt.Sprintf("%s %d %s %s %q", e.Kind, e.Attempt, e.WorkflowID, e.Outcome, e.Message))
+			}
+		}
+		return out
+	}
+	for _, version := range []int64{1, 0} { // synced as it is; edited while it synced
+		one, bulk := newTenant(t, s), newTenant(t, s)
+		ok := store.SyncSuccess{RealmID: "r1", QBOID: "77", SyncToken: "3", SyncedVersion: one.card.Version - 1 + version, Message: "Created in QuickBooks"}
+		if err := s.RecordSyncSuccess(ctx, one.account.ID, store.ObjectTimeCard, one.card.ID, ok, run); err != nil {
+			t.Fatal(err)
+		}
+		ok.SyncedVersion = bulk.card.Version - 1 + version
+		if err := s.RecordSyncSuccesses(ctx, bulk.account.ID, store.ObjectTimeCard, []store.ObjectSuccess{{ID: bulk.card.ID, SyncSuccess: ok}}, run); err != nil {
+			t.Fatal(err)
+		}
+		if a, b := describe(one), describe(bulk); !reflect.DeepEqual(a, b) {
+			t.Fatalf("one by one %v\ntogether  %v", a, b)
+		}
+	}
+}
