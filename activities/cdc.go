@@ -172,9 +172,11 @@ func (a *Activities) pullInvoices(ctx context.Context, in workflows.ConnectionRe
 	return n, nil
 }
 
-// qboTotalsOf is what Hoursync keeps of QBO's figures of an invoice.
+// qboTotalsOf is what Hoursync keeps of QBO's figures of an invoice (after a sync and
+// from a CDC pull): totals, balance, tax, currency, and how QBO last e-mailed it.
 func qboTotalsOf(inv qbo.Invoice) store.QBOInvoiceTotals {
-	t := store.QBOInvoiceTotals{TotalCents: inv.TotalCents()}
+	t := store.QBOInvoiceTotals{TotalCents: inv.TotalCents(), EmailStatus: inv.EmailStatus}
+	t.BalanceCents = t.TotalCents // QBO leaves Balance out of an invoice nothing was paid on
 	if inv.Balance != nil {
 		t.BalanceCents = inv.Balance.Cents()
 	}
@@ -192,6 +194,12 @@ func qboTotalsOf(inv qbo.Invoice) store.QBOInvoiceTotals {
 	}
 	if inv.ExchangeRate != nil {
 		t.ExchangeRate = inv.ExchangeRate.String()
+	}
+	if inv.BillEmail != nil {
+		t.BillEmail = inv.BillEmail.Address
+	}
+	if inv.DeliveryInfo != nil {
+		t.DeliveryType, t.DeliveryTime = inv.DeliveryInfo.DeliveryType, inv.DeliveryInfo.DeliveryTime
 	}
 	return t
 }

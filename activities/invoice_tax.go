@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -132,34 +131,7 @@ func applyInvoiceTax(inv *qbo.Invoice, op workflows.InvoiceOp) {
 // recordInvoiceTotals stores QBO's figures of the invoice it answered with, and says
 // how they compare with Hoursync's ("" when they agree).
 func (a *Activities) recordInvoiceTotals(ctx context.Context, in workflows.PushInvoiceInput, got qbo.Invoice) (string, error) {
-	t := store.QBOInvoiceTotals{}
-	if got.TotalAmt != nil {
-		t.TotalCents = got.TotalAmt.Cents()
-	}
-	if got.Balance != nil {
-		t.BalanceCents = got.Balance.Cents()
-	} else {
-		t.BalanceCents = t.TotalCents
-	}
-	if got.TxnTaxDetail != nil {
-		if got.TxnTaxDetail.TotalTax != nil {
-			t.TaxCents = got.TxnTaxDetail.TotalTax.Cents()
-		}
-		if len(got.TxnTaxDetail.TaxLine) > 0 {
-			b, err := json.Marshal(got.TxnTaxDetail.TaxLine)
-			if err != nil {
-				return "", err
-			}
-			t.TaxLines = b
-		}
-	}
-	if got.HomeTotalAmt != nil {
-		home := got.HomeTotalAmt.Cents()
-		t.HomeTotalCents = &home
-	}
-	if got.ExchangeRate != nil {
-		t.ExchangeRate = got.ExchangeRate.String()
-	}
+	t := qboTotalsOf(got)
 	if err := a.Store.RecordQBOInvoiceTotals(ctx, in.AccountID, in.Op.InvoiceID, t); err != nil {
 		return "", err
 	}

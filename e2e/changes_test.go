@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,5 +130,61 @@ func TestIdleCompanysScheduledResyncCostsAtMostTwoReads(t *testing.T) {
 	resync()
 	if n := s.reads(tn.realm) - before; n > 2 {
 		t.Fatalf("an idle company's scheduled re-sync made %d metered reads, want at most 2", n)
+	}
+}
+
+// TestInvoicePaidInQBOShowsPaidWithinSecondsOfTheWebhook: the emulator delivers its
+// signed webhook (CloudEvents) to the real server, which starts the account's pull;
+// nothing else pulls. The invoice shows partly paid, then paid, a few seconds after
+// each payment is made in QBO (the pull waits pullDebounce for a burst to end).
+func TestInvoicePaidInQBOShowsPaidWithinSecondsOfTheWebhook(t *testing.T) {
+	s := newStack(t)
+	tn := s.connect("Essentials")
+	s.importAll(tn)
+	api := s.api(tn)
+	inv, _ := s.invoiceFromCards(tn, 2) // $91.50
+	if res := s.syncInvoice(tn, inv.ID); !res.Outcome.Succeeded {
+		t.Fatalf("sync: %+v", res)
+	}
+	s.pull(tn) // the first pull imports; from here on CDC tells
+	link, err := s.store.GetLink(context.Background(), tn.account.ID, tn.realm, store.ObjectInvoice, inv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.hooks.to(api.url)
+	payment := func() string {
+		var got struct {
+			Payment *struct {
+				Status string `json:"status"`
+				Words  string `json:"words"`
+			} `json:"payment"`
+		}
+		api.call("GET", fmt.Sprintf("/api/v1/invoices/%d", inv.ID), 200, &got)
+		if got.Payment == nil {
+			return ""
+		}
+		return got.Payment.Status + ": " + got.Payment.Words
+	}
+	// The cards' days are past, so is the due date: open or overdue, whole.
+	if p := payment(); !strings.Contains(p, "$91.50 due") || strings.Contains(p, "paid") {
+		t.Fatalf("before any payment: %q", p)
+	}
+	for _, step := range []struct {
+		amount any
+		want   string
+	}{{"50.00", "$50.00 paid"}, {nil, "paid: Paid"}} {
+		body := map[string]any{}
+		if step.amount != nil {
+			body["amount"] = step.amount
+		}
+		start := time.Now()
+		s.admin("POST", "/admin/companies/"+tn.realm+"/invoices/"+link.QBOID+"/pay", body, nil)
+		for p := payment(); !strings.Contains(p, step.want); p = payment() {
+			if time.Since(start) > 20*time.Second {
+				t.Fatalf("20 s after the payment in QBO the invoice says %q, want %q", p, step.want)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("%q %.1f s after the payment in QBO", step.want, time.Since(start).Seconds())
 	}
 }

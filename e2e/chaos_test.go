@@ -8,15 +8,8 @@ package e2e
 // case appends its figures to $HOURSYNC_CHAOS_REPORT (a Markdown table) when set.
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strconv"
@@ -24,9 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"hoursync/internal/config"
 	"hoursync/internal/store"
 	"hoursync/internal/testutil"
 	"hoursync/server"
@@ -243,8 +233,8 @@ func TestChaosTokensExpireWhileTwoWorkersRun(t *testing.T) {
 func TestChaosServerRestartedMidSync(t *testing.T) {
 	cs := newChaosStack(t, 1)
 	tn, ids := cs.prepare(t)
-	token := cs.apiToken(t, tn)
-	first := cs.apiServer(t, tn, token)
+	token := apiToken(t, cs.store, tn)
+	first := newAPIClient(t, apiServer(t, server.Deps{Store: cs.store, Logger: cs.logger, Syncer: cs.starter}), token)
 	began := time.Now()
 	var started struct {
 		WorkflowID  string `json:"workflow_id"`
@@ -254,7 +244,7 @@ func TestChaosServerRestartedMidSync(t *testing.T) {
 	cs.waitSynced(tn, ids, len(ids)/3, 5*time.Minute)
 	first.srv.Close()
 	// A new server process: the sync went on without it, and it answers the progress.
-	second := cs.apiServer(t, tn, token)
+	second := newAPIClient(t, apiServer(t, server.Deps{Store: cs.store, Logger: cs.logger, Syncer: cs.starter}), token)
 	r := cs.settle(tn, ids, "server restarted mid-sync (progress asked of the new one)", began, time.Now())
 	var prog struct {
 		Progress struct {
@@ -266,59 +256,4 @@ func TestChaosServerRestartedMidSync(t *testing.T) {
 		t.Errorf("progress from the new server: %+v", prog.Progress)
 	}
 	report(t, r)
-}
-
-// chaosAPI is one server process's JSON API (the real server over the stack's
-// starter), called with the tenant owner's API token.
-type chaosAPI struct {
-	t     *testing.T
-	srv   *httptest.Server
-	token string
-}
-
-func (cs *chaosStack) apiServer(t *testing.T, tn tenant, token string) *chaosAPI {
-	env := map[string]string{"HOURSYNC_ENV": "dev", "DATABASE_URL": testutil.DatabaseURL(t), "PUBLIC_URL": "http://hoursync.test"}
-	cfg, err := config.LoadFrom(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.New(server.Deps{Config: cfg, Store: cs.store, Logger: cs.logger, Registry: prometheus.NewRegistry(),
-		Syncer: cs.starter}).Handler())
-	t.Cleanup(srv.Close)
-	return &chaosAPI{t: t, srv: srv, token: token}
-}
-
-func (cs *chaosStack) apiToken(t *testing.T, tn tenant) string {
-	token := "hs_" + testutil.RandomHex(16)
-	sum := sha256.Sum256([]byte(token))
-	if _, err := cs.store.CreateAPIToken(context.Background(), tn.account.ID, tn.owner.ID, "chaos", hex.EncodeToString(sum[:])); err != nil {
-		t.Fatal(err)
-	}
-	return token
-}
-
-func (a *chaosAPI) do(method, path string, body any, want int, out any) {
-	a.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, a.srv.URL+path, r)
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		a.t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, raw)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			a.t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
-		}
-	}
 }

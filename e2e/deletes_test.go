@@ -1,73 +1,18 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/api/serviceerror"
 
-	"hoursync/internal/config"
 	"hoursync/internal/store"
-	"hoursync/internal/testutil"
-	"hoursync/server"
 	"hoursync/workflows"
 )
-
-// apiClient calls the Hoursync JSON API, served by the real server over the stack's
-// starter, as the tenant's owner with a personal API token.
-type apiClient struct {
-	s     *stack
-	url   string
-	token string
-}
-
-func (s *stack) api(tn tenant) *apiClient {
-	s.t.Helper()
-	env := map[string]string{"HOURSYNC_ENV": "dev", "DATABASE_URL": testutil.DatabaseURL(s.t), "PUBLIC_URL": "http://hoursync.test"}
-	cfg, err := config.LoadFrom(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.New(server.Deps{Config: cfg, Store: s.store, Logger: s.logger, Registry: prometheus.NewRegistry(),
-		Syncer: s.starter}).Handler())
-	s.t.Cleanup(srv.Close)
-	token := "hs_" + testutil.RandomHex(16)
-	sum := sha256.Sum256([]byte(token))
-	if _, err := s.store.CreateAPIToken(context.Background(), tn.account.ID, tn.owner.ID, "e2e", hex.EncodeToString(sum[:])); err != nil {
-		s.t.Fatal(err)
-	}
-	return &apiClient{s: s, url: srv.URL, token: token}
-}
-
-// call sends a request, fails the test unless it answers want, and decodes into out.
-func (a *apiClient) call(method, path string, want int, out any) {
-	a.s.t.Helper()
-	req, _ := http.NewRequest(method, a.url+path, bytes.NewReader(nil))
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.s.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		a.s.t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, raw)
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		a.s.t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
-	}
-}
 
 // pushed is what a delete or void answers about QuickBooks.
 type pushed struct {

@@ -9,7 +9,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,6 +47,32 @@ type stack struct {
 	acts     *activities.Activities
 	worker   sdkworker.Worker
 	logger   *slog.Logger
+	// hooks receives the emulator's signed webhooks (see hookRelay).
+	hooks *hookRelay
+}
+
+// hookRelay is where the stack's emulator delivers its webhooks, signed with
+// webhookVerifier: to the server a test points it at with to, or answered 200 and
+// dropped while none is.
+type hookRelay struct {
+	target atomic.Pointer[httputil.ReverseProxy]
+}
+
+func (h *hookRelay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := h.target.Load(); p != nil {
+		p.ServeHTTP(w, r)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// to sends the webhooks from now on to the server at base.
+func (h *hookRelay) to(base string) {
+	u, err := url.Parse(base)
+	if err != nil {
+		panic(err)
+	}
+	h.target.Store(httputil.NewSingleHostReverseProxy(u))
 }
 
 var testKeys = []config.TokenKey{{ID: "t1", Key: []byte("0123456789abcdef0123456789abcdef")}}
@@ -64,7 +93,11 @@ func newStackOn(t testing.TB, inProcessWorker bool, c client.Client, queue strin
 	t.Helper()
 	db := testutil.DB(t)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	emu, err := qboemu.New(qboemu.Options{ClientID: "hoursync-test", ClientSecret: "hoursync-test-secret", Limits: qboemu.Limits{Off: true}})
+	hooks := &hookRelay{}
+	hookSrv := httptest.NewServer(hooks)
+	t.Cleanup(hookSrv.Close)
+	emu, err := qboemu.New(qboemu.Options{ClientID: "hoursync-test", ClientSecret: "hoursync-test-secret", Limits: qboemu.Limits{Off: true},
+		WebhookURL: hookSrv.URL + "/webhooks/qbo", WebhookVerifier: webhookVerifier})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +121,8 @@ func newStackOn(t testing.TB, inProcessWorker bool, c client.Client, queue strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &stack{t: t, store: store.New(db), emu: emu, emuURL: srv.URL, conns: conns, oauth: oauth, temporal: c, queue: queue, logger: logger}
+	s := &stack{t: t, store: store.New(db), emu: emu, emuURL: srv.URL, conns: conns, oauth: oauth, temporal: c, queue: queue, logger: logger,
+		hooks: hooks}
 	s.starter = syncs.New(c, queue, s.store)
 	s.acts = &activities.Activities{Store: s.store, Syncs: s.starter, Logger: logger,
 		QBO: &activities.QBOCompanies{Connections: conns, Options: qbo.Options{BaseURL: srv.URL, Limiter: limiter, Logger: logger,

@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"strings"
@@ -378,27 +375,6 @@ func TestTaxCanadaForeignCurrencyCustomerInvoice(t *testing.T) {
 	}
 	if !got.QBOHomeTotalCents.Valid || got.QBOHomeTotalCents.Int64 != cents(q["HomeTotalAmt"]) || got.QBOExchangeRate == "" {
 		t.Fatalf("stored %+v, QBO HomeTotalAmt %v ExchangeRate %v", got, q["HomeTotalAmt"], q["ExchangeRate"])
-	}
-}
-
-// sendJSON sends a JSON body, fails the test unless it answers want, and decodes into out.
-func (a *apiClient) sendJSON(method, path string, body any, want int, out any) {
-	a.s.t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, a.url+path, bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.s.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		a.s.t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, raw)
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		a.s.t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
 	}
 }
 

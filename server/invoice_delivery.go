@@ -1,6 +1,8 @@
 package server
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
@@ -157,6 +159,11 @@ func (s *Server) deliver(ctx context.Context, by actor, id int64, sendTo string)
 	if got.DeliveryInfo != nil {
 		out.DeliveryType, out.DeliveryTime = got.DeliveryInfo.DeliveryType, got.DeliveryInfo.DeliveryTime
 	}
+	// QBO has sent it: what it recorded is kept, so the page says so afterwards. A
+	// failure to store it is logged, not answered: the e-mail went out.
+	if err := s.store.RecordInvoiceDelivery(ctx, by.AccountID, inv.ID, out.EmailStatus, to, out.DeliveryType, out.DeliveryTime); err != nil {
+		s.log.ErrorContext(ctx, "invoice sent but its delivery not stored", "invoice_id", inv.ID, "err", err)
+	}
 	return out, nil
 }
 
@@ -183,4 +190,44 @@ func sanitizeFilename(s string) string {
 		out = append(out, r)
 	}
 	return string(out)
+}
+
+// emailJSON is how QuickBooks last e-mailed a synced invoice, from its EmailStatus,
+// BillEmail and DeliveryInfo after the last sync, pull or send.
+type emailJSON struct {
+	// Status is QBO's EmailStatus: NotSet, NeedToSend or EmailSent.
+	Status       string     `json:"status"`
+	SentTo       string     `json:"sent_to,omitempty"`
+	DeliveryType string     `json:"delivery_type,omitempty"`
+	DeliveredAt  *time.Time `json:"delivered_at,omitempty"`
+	// Words is it as a person reads it ("E-mailed by QuickBooks to a@b.test on Tue 3 Mar, 14:05").
+	Words string `json:"words"`
+}
+
+// emailOf is the invoice's e-mail state; nil before QBO's figures are known.
+func emailOf(t store.InvoiceTax, loc *time.Location) *emailJSON {
+	if !t.QBOTotalsAt.Valid && t.QBOEmailStatus == "" {
+		return nil
+	}
+	e := &emailJSON{Status: t.QBOEmailStatus, SentTo: t.QBOBillEmail, DeliveryType: t.QBODeliveryType}
+	if e.Status == "" {
+		e.Status = "NotSet"
+	}
+	switch e.Status {
+	case "EmailSent":
+		e.Words = "E-mailed by QuickBooks"
+		if e.SentTo != "" {
+			e.Words += " to " + e.SentTo
+		}
+		if t.QBODeliveredAt.Valid {
+			at := t.QBODeliveredAt.Time
+			e.DeliveredAt = &at
+			e.Words += " on " + at.In(loc).Format("Mon 2 Jan 2006, 15:04")
+		}
+	case "NeedToSend":
+		e.Words = "Marked in QuickBooks to be e-mailed, not sent yet"
+	default:
+		e.Words = "Not e-mailed from QuickBooks yet"
+	}
+	return e
 }

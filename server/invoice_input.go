@@ -157,6 +157,8 @@ type invoiceJSON struct {
 	invoiceTaxJSON
 	// Payment is where a synced invoice stands with its payments in QuickBooks.
 	Payment *paymentJSON `json:"payment,omitempty"`
+	// Email is how QuickBooks last e-mailed the synced invoice (nil: never synced).
+	Email *emailJSON `json:"qbo_email,omitempty"`
 }
 
 func toInvoiceJSON(inv store.Invoice) invoiceJSON {

@@ -81,6 +81,7 @@ func (a *app) addPayment(ctx context.Context, inv store.Invoice, out *invoiceJSO
 		}
 	}
 	out.Payment = paymentOf(inv, tax, out.Currency, a.now(), loc)
+	out.Email = emailOf(tax, loc)
 	return nil
 }
 

@@ -202,6 +202,12 @@ type InvoiceTax struct {
 	QBOExchangeRate   string        `db:"qbo_exchange_rate" json:"qbo_exchange_rate"`
 	QBOTaxLines       NullRawJSON   `db:"qbo_tax_lines" json:"-"`
 	QBOTotalsAt       sql.NullTime  `db:"qbo_totals_at" json:"-"`
+	// How QBO last e-mailed it: EmailStatus (NotSet, NeedToSend, EmailSent), to whom,
+	// and DeliveryInfo.
+	QBOEmailStatus  string       `db:"qbo_email_status" json:"-"`
+	QBOBillEmail    string       `db:"qbo_bill_email" json:"-"`
+	QBODeliveryType string       `db:"qbo_delivery_type" json:"-"`
+	QBODeliveredAt  sql.NullTime `db:"qbo_delivered_at" json:"-"`
 }
 
 // NullRawJSON is a nullable JSON column kept as it is.
@@ -229,7 +235,8 @@ func (n *NullRawJSON) Scan(v any) error {
 func (s *Store) GetInvoiceTax(ctx context.Context, accountID, invoiceID int64) (InvoiceTax, error) {
 	var t InvoiceTax
 	if err := s.db.GetContext(ctx, &t, `SELECT tax_calculation, tax_code, tax_override_cents, currency, qbo_total_cents,
-		qbo_tax_cents, qbo_balance_cents, qbo_home_total_cents, qbo_exchange_rate, qbo_tax_lines, qbo_totals_at
+		qbo_tax_cents, qbo_balance_cents, qbo_home_total_cents, qbo_exchange_rate, qbo_tax_lines, qbo_totals_at,
+		qbo_email_status, qbo_bill_email, qbo_delivery_type, qbo_delivered_at
 		FROM invoices WHERE account_id = $1 AND id = $2`, accountID, invoiceID); err != nil {
 		return InvoiceTax{}, fmt.Errorf("store: get invoice tax: %w", mapError(err))
 	}
@@ -243,6 +250,8 @@ type QBOInvoiceTotals struct {
 	ExchangeRate                       string
 	// TaxLines is QBO's TxnTaxDetail.TaxLine, kept as QBO sent it.
 	TaxLines json.RawMessage
+	// EmailStatus, BillEmail and DeliveryInfo as QBO has them (see RecordInvoiceDelivery).
+	EmailStatus, BillEmail, DeliveryType, DeliveryTime string
 }
 
 // RecordQBOInvoiceTotals stores QBO's figures of the invoice (no new version: QBO
@@ -257,10 +266,33 @@ func (s *Store) RecordQBOInvoiceTotals(ctx context.Context, accountID, invoiceID
 		lines = string(t.TaxLines) // as text: lib/pq sends []byte in binary, which jsonb refuses
 	}
 	_, err := s.db.ExecContext(ctx, `UPDATE invoices SET qbo_total_cents = $3, qbo_tax_cents = $4, qbo_balance_cents = $5,
-		qbo_home_total_cents = $6, qbo_exchange_rate = $7, qbo_tax_lines = $8, qbo_totals_at = now()
-		WHERE account_id = $1 AND id = $2`, accountID, invoiceID, t.TotalCents, t.TaxCents, t.BalanceCents, home, t.ExchangeRate, lines)
+		qbo_home_total_cents = $6, qbo_exchange_rate = $7, qbo_tax_lines = $8, qbo_totals_at = now(),
+		qbo_email_status = $9, qbo_bill_email = $10, qbo_delivery_type = $11, qbo_delivered_at = $12
+		WHERE account_id = $1 AND id = $2`, accountID, invoiceID, t.TotalCents, t.TaxCents, t.BalanceCents, home, t.ExchangeRate, lines,
+		t.EmailStatus, t.BillEmail, t.DeliveryType, deliveryTime(t.DeliveryTime))
 	if err != nil {
 		return fmt.Errorf("store: record QBO invoice totals: %w", mapError(err))
 	}
 	return nil
+}
+
+// RecordInvoiceDelivery stores how QBO e-mailed the invoice, as QBO answered a send.
+func (s *Store) RecordInvoiceDelivery(ctx context.Context, accountID, invoiceID int64, emailStatus, billEmail, deliveryType, at string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE invoices SET qbo_email_status = $3, qbo_bill_email = $4, qbo_delivery_type = $5,
+		qbo_delivered_at = $6 WHERE account_id = $1 AND id = $2`, accountID, invoiceID, emailStatus, billEmail, deliveryType,
+		deliveryTime(at))
+	if err != nil {
+		return fmt.Errorf("store: record invoice delivery: %w", mapError(err))
+	}
+	return nil
+}
+
+// deliveryTime is QBO's DeliveryInfo.DeliveryTime (RFC 3339 with the company's offset)
+// as a column value: NULL when QBO gave none or one that does not parse.
+func deliveryTime(s string) any {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return nil
+	}
+	return t
 }
