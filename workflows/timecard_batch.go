@@ -160,40 +160,59 @@ func (s *timeCardSync) ensureDependencies(ctx workflow.Context, refs []TimeCardR
 	ensure(ActEnsureEmployee, "Employee", users)
 	ensure(ActEnsureCustomer, "Customer", customers)
 	ensure(ActEnsureService, "Service", services)
-	failedDeps := map[int64]string{} // card -> message
-	depErrType := map[int64]string{}
-	var stop, stopType string
+	failures := newEnsureFailures()
 	for _, e := range ensures {
-		err := e.future.Get(ctx, nil)
-		if err == nil {
-			continue
-		}
-		errType, msg := failureOf(err)
-		if stopsEverything(errType) {
-			stop, stopType = msg, errType
-		}
-		var appErr *temporal.ApplicationError
-		if !errors.As(err, &appErr) {
-			// A timeout or an unexpected error does not say what it was about.
-			msg = fmt.Sprintf("%s: %s", e.what, msg)
-		}
-		for _, card := range e.cards {
-			if _, already := failedDeps[card]; !already {
-				failedDeps[card], depErrType[card] = msg, errType
-			}
+		failures.add(e.future.Get(ctx, nil), e.what, e.cards)
+	}
+	return s.settleEnsures(ctx, refs, failures)
+}
+
+// ensureFailures gathers, per card, the first failure of a dependency it needs, and
+// the failure (if any) that stops the whole sync (the connection is gone, say).
+type ensureFailures struct {
+	msg, errType   map[int64]string
+	stop, stopType string
+}
+
+func newEnsureFailures() *ensureFailures {
+	return &ensureFailures{msg: map[int64]string{}, errType: map[int64]string{}}
+}
+
+// add records how ensuring what, which cards need, ended (nil: it is in QBO).
+func (f *ensureFailures) add(err error, what string, cards []int64) {
+	if err == nil {
+		return
+	}
+	errType, msg := failureOf(err)
+	if stopsEverything(errType) {
+		f.stop, f.stopType = msg, errType
+	}
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) {
+		// A timeout or an unexpected error does not say what it was about.
+		msg = fmt.Sprintf("%s: %s", what, msg)
+	}
+	for _, card := range cards {
+		if _, already := f.msg[card]; !already {
+			f.msg[card], f.errType[card] = msg, errType
 		}
 	}
-	if stop != "" {
+}
+
+// settleEnsures fails the cards whose dependencies could not be ensured (every card,
+// when one failure stops everything) and answers the others, ready to write.
+func (s *timeCardSync) settleEnsures(ctx workflow.Context, refs []TimeCardRef, f *ensureFailures) (ready []int64, ok bool) {
+	if f.stop != "" {
 		ids := make([]int64, 0, len(refs))
 		for _, r := range refs {
 			ids = append(ids, r.CardID)
 		}
-		s.failAll(ctx, ids, stopType, stop)
+		s.failAll(ctx, ids, f.stopType, f.stop)
 		return nil, false
 	}
 	for _, r := range refs {
-		if msg, bad := failedDeps[r.CardID]; bad {
-			s.fail(ctx, []int64{r.CardID}, depErrType[r.CardID], msg)
+		if msg, bad := f.msg[r.CardID]; bad {
+			s.fail(ctx, []int64{r.CardID}, f.errType[r.CardID], msg)
 			continue
 		}
 		ready = append(ready, r.CardID)

@@ -1,10 +1,8 @@
 package workflows
 
 import (
-	"errors"
 	"fmt"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -331,9 +329,7 @@ func (s *timeCardSync) ensureOnce(ctx workflow.Context, refs []TimeCardRef, real
 			n.cards = append(n.cards, r.CardID)
 		}
 	}
-	failedDeps := map[int64]string{} // card -> message
-	depErrType := map[int64]string{}
-	var stop, stopType string
+	failures := newEnsureFailures()
 	for _, n := range needs {
 		err := n.future.Get(ctx, nil)
 		if s.ensuring[n.dep] == n.future {
@@ -342,39 +338,10 @@ func (s *timeCardSync) ensureOnce(ctx workflow.Context, refs []TimeCardRef, real
 		}
 		if err == nil {
 			s.markEnsured(n.dep)
-			continue
 		}
-		errType, msg := failureOf(err)
-		if stopsEverything(errType) {
-			stop, stopType = msg, errType
-		}
-		var appErr *temporal.ApplicationError
-		if !errors.As(err, &appErr) {
-			// A timeout or an unexpected error does not say what it was about.
-			msg = fmt.Sprintf("%s: %s", n.what, msg)
-		}
-		for _, card := range n.cards {
-			if _, already := failedDeps[card]; !already {
-				failedDeps[card], depErrType[card] = msg, errType
-			}
-		}
+		failures.add(err, n.what, n.cards)
 	}
-	if stop != "" {
-		ids := make([]int64, 0, len(refs))
-		for _, r := range refs {
-			ids = append(ids, r.CardID)
-		}
-		s.failAll(ctx, ids, stopType, stop)
-		return nil, false
-	}
-	for _, r := range refs {
-		if msg, bad := failedDeps[r.CardID]; bad {
-			s.fail(ctx, []int64{r.CardID}, depErrType[r.CardID], msg)
-			continue
-		}
-		ready = append(ready, r.CardID)
-	}
-	return ready, len(ready) > 0
+	return s.settleEnsures(ctx, refs, failures)
 }
 
 func (s *timeCardSync) markEnsured(dep dependency) {
