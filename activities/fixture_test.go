@@ -1,12 +1,8 @@
 package activities_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -101,28 +97,7 @@ func newFixture(t *testing.T) *fixture {
 // admin calls the emulator's admin API and decodes the answer into out.
 func (f *fixture) admin(method, path string, body, out any) {
 	f.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, f.emuURL+path, r)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		f.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		f.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			f.t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
-		}
-	}
+	testutil.Admin(f.t, f.emuURL, method, path, body, out)
 }
 
 // seed puts an object into the company as another app or the bookkeeper would have.

@@ -1,9 +1,6 @@
 package intuit_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +11,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"hoursync/internal/qboemu"
+	"hoursync/internal/testutil"
 )
 
 // emulator is the QBO emulator (Accounting API and Intuit's OAuth server) over real
@@ -49,27 +47,7 @@ func (e *emulator) advance(d time.Duration) { e.offset.Add(int64(d)) }
 
 func (e *emulator) call(method, path string, body, out any) {
 	e.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, e.URL+path, r)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		e.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			e.t.Fatal(err)
-		}
-	}
+	testutil.Admin(e.t, e.URL, method, path, body, out)
 }
 
 func (e *emulator) company(name, plan string) string {

@@ -1,13 +1,9 @@
 package qbo_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -49,28 +45,7 @@ func startEmulator(t testing.TB, opts qboemu.Options) *emulator {
 // admin calls the emulator's admin API and decodes the answer into out.
 func (e *emulator) admin(method, path string, body, out any) int {
 	e.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, e.URL+path, r)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatalf("admin %s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		e.t.Fatalf("admin %s %s: HTTP %d: %s", method, path, resp.StatusCode, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			e.t.Fatalf("admin %s %s: decode %s: %v", method, path, b, err)
-		}
-	}
-	return resp.StatusCode
+	return testutil.Admin(e.t, e.URL, method, path, body, out)
 }
 
 // company creates a company on plan ("SimpleStart", "Essentials", "Plus"...).

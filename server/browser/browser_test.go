@@ -6,12 +6,9 @@ package browser
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -125,28 +122,7 @@ func newApp(t *testing.T, withSync bool) *app {
 // admin calls the emulator's admin API.
 func (a *app) admin(method, path string, body, out any) {
 	a.t.Helper()
-	var r io.Reader
-	if body != nil {
-		raw, _ := json.Marshal(body)
-		r = strings.NewReader(string(raw))
-	}
-	req, _ := http.NewRequest(method, a.emuURL+path, r)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		a.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			a.t.Fatalf("decode %s: %v", raw, err)
-		}
-	}
+	testutil.Admin(a.t, a.emuURL, method, path, body, out)
 }
 
 // newCompany creates an emulated company on plan whose admin is email.
