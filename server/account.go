@@ -13,18 +13,20 @@ import (
 // The account use cases: settings, deleting the account, the dev outbox.
 
 type accountJSON struct {
-	ID                int64     `json:"id"`
-	Name              string    `json:"name"`
-	TimeZone          string    `json:"time_zone"`
-	WeekStart         int       `json:"week_start"`
-	IncomeAccountName string    `json:"income_account_name"`
-	ResyncInterval    string    `json:"resync_interval"`
-	CreatedAt         time.Time `json:"created_at"`
+	ID                int64  `json:"id"`
+	Name              string `json:"name"`
+	TimeZone          string `json:"time_zone"`
+	WeekStart         int    `json:"week_start"`
+	IncomeAccountName string `json:"income_account_name"`
+	ResyncInterval    string `json:"resync_interval"`
+	// SyncOnlyApproved leaves time of weeks not approved out of every time sync.
+	SyncOnlyApproved bool      `json:"sync_only_approved"`
+	CreatedAt        time.Time `json:"created_at"`
 }
 
 func toAccountJSON(a store.Account) accountJSON {
 	return accountJSON{ID: a.ID, Name: a.Name, TimeZone: a.TimeZone, WeekStart: a.WeekStart,
-		IncomeAccountName: a.IncomeAccountName, ResyncInterval: a.ResyncInterval, CreatedAt: a.CreatedAt}
+		IncomeAccountName: a.IncomeAccountName, ResyncInterval: a.ResyncInterval, SyncOnlyApproved: a.SyncOnlyApproved, CreatedAt: a.CreatedAt}
 }
 
 // resyncIntervals are the choices of the scheduled re-sync.
@@ -42,6 +44,7 @@ type settingsInput struct {
 	WeekStart         *int    `json:"week_start"`
 	IncomeAccountName *string `json:"income_account_name"`
 	ResyncInterval    *string `json:"resync_interval"`
+	SyncOnlyApproved  *bool   `json:"sync_only_approved"`
 }
 
 // UpdateSettings changes the settings the input sets. Once income accounts were
@@ -56,7 +59,10 @@ func (a *app) UpdateSettings(ctx context.Context, by actor, in settingsInput) (a
 		return accountJSON{}, err
 	}
 	set := store.AccountSettings{TimeZone: acct.TimeZone, WeekStart: acct.WeekStart,
-		IncomeAccountName: acct.IncomeAccountName, ResyncInterval: acct.ResyncInterval}
+		IncomeAccountName: acct.IncomeAccountName, ResyncInterval: acct.ResyncInterval, SyncOnlyApproved: acct.SyncOnlyApproved}
+	if in.SyncOnlyApproved != nil {
+		set.SyncOnlyApproved = *in.SyncOnlyApproved
+	}
 	var p problems
 	if in.TimeZone != nil && p.add(checkTimeZone("time_zone", *in.TimeZone)) {
 		set.TimeZone = *in.TimeZone

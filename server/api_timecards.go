@@ -36,6 +36,16 @@ func timeCardQueryOf(c *gin.Context) (timeCardQuery, error) {
 	if q.CustomerID, err = queryID(c, "customer_id"); err != nil {
 		return q, err
 	}
+	if q.ServiceID, err = queryID(c, "service_id"); err != nil {
+		return q, err
+	}
+	if v := c.Query("billable"); v != "" {
+		b, err := queryBool(c, "billable")
+		if err != nil {
+			return q, err
+		}
+		q.Billable = &b
+	}
 	if v := c.Query("ids"); v != "" {
 		for _, part := range strings.Split(v, ",") {
 			id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
@@ -70,6 +80,18 @@ type syncTimeCardsInput struct {
 	TimeCardIDs []int64 `json:"time_card_ids" openapi:"required"`
 }
 
+// timeCardSyncJSON answers a time-card sync: the workflow to watch, and how many of
+// the selected cards were left out and why (weeks not approved while the account syncs
+// only approved time).
+type timeCardSyncJSON struct {
+	WorkflowID  string `json:"workflow_id"`
+	RunID       string `json:"run_id"`
+	SelectionID string `json:"selection_id,omitempty"`
+	WorkflowURL string `json:"workflow_url"`
+	LeftOut     int    `json:"left_out"`
+	Message     string `json:"message,omitempty"`
+}
+
 func (s *Server) syncTimeCards(c *gin.Context) {
 	var in syncTimeCardsInput
 	if err := decodeJSON(c, &in); err != nil {
@@ -77,5 +99,11 @@ func (s *Server) syncTimeCards(c *gin.Context) {
 		return
 	}
 	st, err := s.app.SyncTimeCards(c.Request.Context(), actorOf(c), in.TimeCardIDs)
-	s.started(c, st, err)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Set(ctxWorkflowID, st.WorkflowID)
+	c.JSON(http.StatusAccepted, timeCardSyncJSON{WorkflowID: st.WorkflowID, RunID: st.RunID, SelectionID: st.SelectionID,
+		WorkflowURL: s.app.runURL(st.WorkflowID, st.RunID), LeftOut: st.LeftOut, Message: st.Note})
 }

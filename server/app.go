@@ -30,6 +30,9 @@ type app struct {
 	// cost is the bcrypt cost of new password hashes.
 	cost int
 	now  func() time.Time
+	// undoWindow is how long a delete of time can be undone (defaultUndoWindow when
+	// zero; tests shorten it).
+	undoWindow time.Duration
 
 	dummyOnce sync.Once
 	dummy     string

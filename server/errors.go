@@ -28,6 +28,7 @@ const (
 	codeThrottled    = "too_many_requests"
 	codeUnavailable  = "unavailable"
 	codeSyncPaused   = "sync_paused"
+	codeWeekLocked   = "week_locked"
 	codeInternal     = "internal"
 )
 
@@ -168,11 +169,14 @@ func (s *Server) toAPIError(c *gin.Context, err error) *apiError {
 	var ref *store.ReferenceError
 	var conflict *store.ConflictError
 	var inactive *store.InactiveError
+	var locked *store.WeekLockedError
 	switch {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &inactive):
 		return inactiveRef(inactive.Field, inactive, true)
+	case errors.As(err, &locked):
+		return weekLocked(locked)
 	case errors.As(err, &dup):
 		return &apiError{Status: http.StatusConflict, Code: codeDuplicate, Field: dup.Field,
 			Message: fmt.Sprintf("another record already uses this %s", strings.ReplaceAll(dup.Field, "_", " "))}

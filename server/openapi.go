@@ -48,6 +48,10 @@ type deletedJSON struct {
 	PendingQuickBooksDelete bool `json:"pending_quickbooks_delete"`
 	// QuickBooks says whether the pending deletion went to QuickBooks at once.
 	QuickBooks *pushJSON `json:"quickbooks,omitempty"`
+	// IDs are the time cards deleted; until UndoUntil, POST /api/v1/time-cards/restore
+	// brings them back (and QuickBooks hears of nothing).
+	IDs       []int64    `json:"ids,omitempty"`
+	UndoUntil *time.Time `json:"undo_until,omitempty"`
 }
 
 type messageJSON struct {
@@ -105,6 +109,17 @@ var pageParams = []param{
 
 func withPage(ps ...param) []param { return append(ps, pageParams...) }
 
+// reportParams are the filters of a report (the page's, the CSV's and the API's).
+var reportParams = []param{
+	{"from", "string", "first date, YYYY-MM-DD in the account's time zone (default: the first of this month, or of to's month)"},
+	{"to", "string", "last date, inclusive (default: the end of from's month); less than 5 years after from"},
+	{"customer_id", "integer", "customer"}, {"service_id", "integer", "service"},
+	{"user_id", "integer", "person (admins; a member only themselves)"},
+	{"billable", "string", "all|billable|non_billable (default all)"},
+	{"sync", "string", "all|synced|not_synced: QuickBooks state (default all)"},
+	{"group_by", "string", "customer|service|person|date|week (default customer)"},
+}
+
 // operations lists every route. Keep it next to routes(): the test compares them.
 func operations() []operation {
 	return []operation{
@@ -159,14 +174,30 @@ func operations() []operation {
 
 		{Method: "GET", Path: "/api/v1/time-cards", Summary: "Time cards (members see their own)", Tag: "time", Access: signedIn,
 			Query: withPage(param{"week", "string", "any date of the week (YYYY-MM-DD)"}, param{"from", "string", "first date"}, param{"to", "string", "last date"},
-				param{"user_id", "integer", "person"}, param{"customer_id", "integer", "customer"}, param{"status", "string", "never|synced|changed|syncing|failed"}, param{"unbilled", "boolean", "only cards on no invoice"},
+				param{"user_id", "integer", "person"}, param{"customer_id", "integer", "customer"}, param{"service_id", "integer", "service"},
+				param{"billable", "boolean", "only billable (true) or only non-billable (false) time"},
+				param{"status", "string", "never|synced|changed|syncing|failed"}, param{"unbilled", "boolean", "only cards on no invoice"},
 				param{"ids", "string", "comma-separated ids (a selection)"}, param{"pending_deletes", "boolean", "also deleted cards whose deletion has not reached QuickBooks yet"}),
 			Status: 200, Response: listJSON[timeCardJSON]{}},
 		{Method: "POST", Path: "/api/v1/time-cards", Summary: "Record time (1 minute to 24 hours)", Tag: "time", Access: signedIn, Request: timeCardInput{}, Status: 201, Response: timeCardJSON{}},
 		{Method: "GET", Path: "/api/v1/time-cards/{id}", Summary: "One time card", Tag: "time", Access: signedIn, Status: 200, Response: timeCardJSON{}},
 		{Method: "PUT", Path: "/api/v1/time-cards/{id}", Summary: "Replace a time card (refused while billed or syncing)", Tag: "time", Access: signedIn, Request: timeCardInput{}, Status: 200, Response: timeCardJSON{}},
-		{Method: "DELETE", Path: "/api/v1/time-cards/{id}", Summary: "Delete a time card (a synced one is deleted in QBO at once)", Tag: "time", Access: signedIn, Status: 200, Response: deletedJSON{}},
-		{Method: "POST", Path: "/api/v1/time-cards/sync", Summary: "Sync selected time cards with QuickBooks", Tag: "sync", Access: signedIn, Request: syncTimeCardsInput{}, Status: 202, Response: startedJSON{}},
+		{Method: "DELETE", Path: "/api/v1/time-cards/{id}", Summary: "Delete a time card; until undo_until it can be restored, and a synced one is deleted in QBO when that window ends (about 10 seconds). 409 week_locked on date for a member's time in an approved week", Tag: "time", Access: signedIn, Status: 200, Response: deletedJSON{}},
+		{Method: "POST", Path: "/api/v1/time-cards/sync", Summary: "Sync selected time cards with QuickBooks; with sync_only_approved on, cards of weeks not approved are left out (left_out, message), all of them: 409", Tag: "sync", Access: signedIn, Request: syncTimeCardsInput{}, Status: 202, Response: timeCardSyncJSON{}},
+		{Method: "POST", Path: "/api/v1/time-cards/bulk-update", Summary: "Change the customer, service (and its rate) or billable setting of selected time cards in one transaction: only time not in QuickBooks yet changes; the others are refused by name (refused), nothing changed: 409", Tag: "time", Access: signedIn, Request: bulkUpdateInput{}, Status: 200, Response: bulkUpdateJSON{}},
+		{Method: "POST", Path: "/api/v1/time-cards/restore", Summary: "Undo a delete of time cards within its window (all or none); QuickBooks hears of nothing", Tag: "time", Access: signedIn, Request: restoreInput{}, Status: 200, Response: itemsJSON[timeCardJSON]{}},
+		{Method: "GET", Path: "/api/v1/week-approvals", Summary: "Approved weeks by week and person (members: their own)", Tag: "time", Access: signedIn,
+			Query: []param{{"from", "string", "first week start (default a year before to)"}, {"to", "string", "last week start (default a week from today)"}, {"user_id", "integer", "person"}}, Status: 200, Response: itemsJSON[weekApprovalJSON]{}},
+		{Method: "POST", Path: "/api/v1/week-approvals", Summary: "Approve a person's week (any date of it): locked for them until reopened; admins may still edit it", Tag: "time", Access: adminOnly, Request: weekApprovalInput{}, Status: 201, Response: weekApprovalJSON{}},
+		{Method: "DELETE", Path: "/api/v1/week-approvals", Summary: "Reopen (un-approve) a person's week", Tag: "time", Access: adminOnly, Request: weekApprovalInput{}, Status: 204},
+		{Method: "GET", Path: "/api/v1/timer", Summary: "Your running timer (204 when none runs); an admin may name a person", Tag: "time", Access: signedIn,
+			Query: []param{{"user_id", "integer", "person (admins; a member only themselves)"}}, Status: 200, Response: timerJSON{}},
+		{Method: "POST", Path: "/api/v1/timer", Summary: "Start your timer now; while one runs 409 timer_running naming it, unless switch: true stops it (recording its card) and starts this one in one transaction", Tag: "time", Access: signedIn,
+			Request: timerStartInput{}, Status: 201, Response: timerStartedJSON{}},
+		{Method: "POST", Path: "/api/v1/timer/stop", Summary: "Stop the timer, recording a card on the day it started (account time zone) with its start and end, minutes rounded (at least 1); the body is optional. Past midnight or after 12 hours: 409 timer_needs_confirmation with the facts, until confirm: true or an ended_at (RFC 3339, YYYY-MM-DDTHH:MM or HH:MM in the account's zone)", Tag: "time", Access: signedIn,
+			Query: []param{{"user_id", "integer", "person (admins; a member only themselves)"}}, Request: timerStopInput{}, Status: 201, Response: timeCardJSON{}},
+		{Method: "DELETE", Path: "/api/v1/timer", Summary: "Discard the running timer without recording time", Tag: "time", Access: signedIn,
+			Query: []param{{"user_id", "integer", "person (admins; a member only themselves)"}}, Status: 204},
 
 		{Method: "GET", Path: "/api/v1/invoices", Summary: "Invoices, newest first", Tag: "invoices", Access: adminOnly,
 			Query: withPage(param{"customer_id", "integer", "customer"}, param{"status", "string", "draft|open|void"}), Status: 200, Response: listJSON[invoiceJSON]{}},
@@ -187,6 +218,9 @@ func operations() []operation {
 		{Method: "GET", Path: "/api/v1/sync/activity", Summary: "Recent sync attempts with links to the Temporal UI", Tag: "sync", Access: signedIn, Query: withPage(), Status: 200, Response: listJSON[historyJSON]{}},
 		{Method: "GET", Path: "/api/v1/sync/progress", Summary: "Status and progress of a sync workflow", Tag: "sync", Access: signedIn, Query: []param{{"workflow_id", "string", "from a sync action"}}, Status: 200, Response: progressJSON{}},
 		{Method: "GET", Path: "/api/v1/sync/states/{type}/{id}", Summary: "Sync state and history of one object", Tag: "sync", Access: signedIn, Query: withPage(), Status: 200, Response: syncStateBody{}},
+
+		{Method: "GET", Path: "/api/v1/reports", Summary: "Time of a date range summed in total, by customer, service, person, date or week, and per week: hours, billable and non-billable, billable amount (each card's minutes × rate rounded half up once) in the account's currency, unbilled work in progress, synced or not. Members get their own time. 400 naming the field for a bad date, to before from, a range of 5 years or more, or an unknown choice", Tag: "reports", Access: signedIn,
+			Query: reportParams, Status: 200, Response: reportJSON{}},
 	}
 }
 
@@ -342,7 +376,9 @@ func schemaOf(t reflect.Type) map[string]any {
 func addFields(t reflect.Type, props map[string]any, required *[]string) {
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if !f.IsExported() {
+		// encoding/json promotes the fields of an embedded struct even when its type
+		// is unexported (reportGroupJSON's figures, invoiceJSON's tax).
+		if !f.IsExported() && !(f.Anonymous && f.Type.Kind() == reflect.Struct) {
 			continue
 		}
 		tag := f.Tag.Get("json")

@@ -2,6 +2,9 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/http"
 	"time"
 
 	"hoursync/internal/store"
@@ -13,36 +16,161 @@ import (
 // next scheduled re-sync (which may be off). The JSON API and the web forms both call
 // the functions here. If the sync cannot be started, the delete or void is still done
 // here and stays pending: the answer says so and what will send it.
+//
+// Time cards are the exception by a few seconds: a delete of time can be undone for
+// the undo window ("Deleted 3 time entries — Undo"), so QuickBooks hears of it only
+// when the window ends. The deleted cards carry the end of their window
+// (time_cards.undo_until); a timer in this process hands the account's due deletions to
+// its time-card sync right after it (sendDueDeletes), and should this process stop
+// first, the sweep of any server does (syncs.Sweeper). Claiming a due deletion clears
+// the mark under the card's row lock, so it is handed over once, and an undo either
+// wins that lock first (nothing is sent) or comes too late (and says so).
 
-// DeleteTimeCards deletes the cards (each one the actor may see) and hands those
-// QuickBooks has to the account's time-card sync as one selection. It stops at the
-// first card it cannot delete; the ones deleted before it are sent all the same.
+// defaultUndoWindow is how long a delete of time can be undone.
+const defaultUndoWindow = 10 * time.Second
+
+// undoMargin lets the database's clock pass the end of the window before the timer
+// claims what is due.
+const undoMargin = 200 * time.Millisecond
+
+func (a *app) undoFor() time.Duration {
+	if a.undoWindow > 0 {
+		return a.undoWindow
+	}
+	return defaultUndoWindow
+}
+
+// editor is the actor as the store's changes of many cards see it: a member changes
+// only their own time and not in approved weeks.
+func editor(by actor) store.CardEditor {
+	if by.admin() {
+		return store.CardEditor{EditApproved: true}
+	}
+	return store.CardEditor{OnlyUserID: by.User.ID}
+}
+
+// DeleteTimeCards deletes the cards (each one the actor may see) in one transaction,
+// all or none; a card that cannot be deleted refuses the request, named. They can be
+// restored until the answer's UndoUntil; then the ones QuickBooks has are handed to
+// the account's time-card sync as one selection.
 func (a *app) DeleteTimeCards(ctx context.Context, by actor, ids []int64) (deletedJSON, error) {
-	var out deletedJSON
-	var pending []int64
-	var failed error
-	for _, id := range ids {
-		if _, err := a.ownCard(ctx, by, id); err != nil {
-			failed = err
-			break
-		}
-		p, err := a.store.DeleteTimeCard(ctx, by.AccountID, id)
-		if err != nil {
-			failed = err
-			break
-		}
-		out.Deleted = true
-		if p {
-			pending = append(pending, id)
-		}
+	ids, err := checkIDs("ids", ids, "time card")
+	if err != nil {
+		return deletedJSON{}, err
 	}
-	if len(pending) > 0 {
+	del, err := a.store.DeleteTimeCards(ctx, by.AccountID, ids, editor(by), a.undoFor())
+	if err != nil {
+		return deletedJSON{}, a.refusal(ctx, by, err)
+	}
+	out := deletedJSON{Deleted: true, IDs: del.IDs, UndoUntil: &del.UndoUntil}
+	if len(del.InQBO) > 0 {
 		out.PendingQuickBooksDelete = true
-		out.QuickBooks = a.push(ctx, by, msgPushCardsLater, func(ctx context.Context, accountID int64) (syncs.Started, error) {
-			return a.syncer.SyncTimeCards(ctx, accountID, pending)
-		})
+		out.QuickBooks = a.pushAfterUndo(ctx, by.AccountID, del.UndoUntil)
+		accountID := by.AccountID
+		time.AfterFunc(a.undoFor()+undoMargin, func() { a.sendDueDeletes(accountID) })
 	}
-	return out, failed
+	return out, nil
+}
+
+// RestoreTimeCards undoes a delete of time within its window, all or none: the cards
+// are back as they were, and QuickBooks hears of nothing.
+func (a *app) RestoreTimeCards(ctx context.Context, by actor, ids []int64) ([]timeCardJSON, error) {
+	ids, err := checkIDs("ids", ids, "time card")
+	if err != nil {
+		return nil, err
+	}
+	cards, err := a.store.RestoreTimeCards(ctx, by.AccountID, ids, editor(by))
+	if err != nil {
+		return nil, a.refusal(ctx, by, err)
+	}
+	out := make([]timeCardJSON, 0, len(cards))
+	for _, tc := range cards {
+		out = append(out, toTimeCardJSON(tc))
+	}
+	return out, a.addCardErrorCodes(ctx, by.AccountID, out)
+}
+
+// restorable lists which of these deleted cards the actor can still restore, and
+// when the last window ends.
+func (a *app) restorable(ctx context.Context, by actor, ids []int64) ([]timeCardJSON, time.Time, error) {
+	var only int64
+	if !by.admin() {
+		only = by.User.ID
+	}
+	cards, err := a.store.RestorableTimeCards(ctx, by.AccountID, only, ids)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	var until time.Time
+	out := make([]timeCardJSON, 0, len(cards))
+	for _, tc := range cards {
+		out = append(out, toTimeCardJSON(tc))
+		if tc.UndoUntil.Time.After(until) {
+			until = tc.UndoUntil.Time
+		}
+	}
+	return out, until, nil
+}
+
+// refusal names the card a change of many cards was refused for: "Dana Lee · Mon 14
+// Dec · Acme — Design 1:30: this time is billed on invoice 1004…". A card the actor
+// may not see is not found, unnamed.
+func (a *app) refusal(ctx context.Context, by actor, err error) error {
+	var r *store.TimeCardRefusal
+	if !errors.As(err, &r) {
+		return err
+	}
+	if errors.Is(r.Err, store.ErrNotFound) {
+		return notFound("ids", "time card")
+	}
+	name, nerr := a.recordName(ctx, by.AccountID, store.ObjectTimeCard, r.CardID)
+	if nerr != nil {
+		return err
+	}
+	var locked *store.WeekLockedError
+	var conflict *store.ConflictError
+	switch {
+	case errors.As(r.Err, &locked):
+		ae := weekLocked(locked)
+		ae.Message = name + ": " + ae.Message
+		return ae
+	case errors.As(r.Err, &conflict):
+		return &apiError{Status: http.StatusConflict, Code: codeConflict, Field: "ids", Message: name + ": " + conflict.Reason}
+	}
+	return err
+}
+
+// pushAfterUndo says when QuickBooks hears of a delete of time it has.
+func (a *app) pushAfterUndo(ctx context.Context, accountID int64, until time.Time) *pushJSON {
+	connected, err := a.store.HasConnection(ctx, accountID)
+	switch {
+	case err != nil:
+		a.log.WarnContext(ctx, "delete of time: connection unknown", "request_id", requestIDOf(ctx), "err", err)
+	case !connected:
+		return &pushJSON{Message: msgPushNotConnected}
+	}
+	return &pushJSON{SendsAt: &until, Message: fmt.Sprintf(msgPushAfterUndo, int(a.undoFor().Round(time.Second)/time.Second))}
+}
+
+// sendDueDeletes hands the account's deletions of time whose undo window is over to
+// its time-card sync. One the sync cannot take now stays pending: "Re-sync changed
+// and failed" or the scheduled re-sync sends it.
+func (a *app) sendDueDeletes(accountID int64) {
+	ctx, cancel := context.WithTimeout(context.Background(), pushTimeout)
+	defer cancel()
+	due, err := a.store.ClaimDueTimeCardDeletes(ctx, accountID)
+	if err != nil {
+		a.log.WarnContext(ctx, "deletes of time not sent to QuickBooks", "account_id", accountID, "err", err)
+		return
+	}
+	for _, d := range due {
+		if !d.Connected || a.syncer == nil {
+			continue
+		}
+		if _, err := a.syncer.SyncTimeCards(ctx, d.AccountID, d.CardIDs); err != nil {
+			a.log.WarnContext(ctx, "deletes of time not sent to QuickBooks", "account_id", d.AccountID, "cards", len(d.CardIDs), "err", err)
+		}
+	}
 }
 
 // DeleteInvoice deletes an invoice (its time cards are unbilled again) and, when
@@ -93,7 +221,9 @@ type pushJSON struct {
 	RunID       string `json:"run_id,omitempty"`
 	SelectionID string `json:"selection_id,omitempty"`
 	WorkflowURL string `json:"workflow_url,omitempty"`
-	Message     string `json:"message"`
+	// SendsAt is when a delete of time goes to QuickBooks: once its undo window ends.
+	SendsAt *time.Time `json:"sends_at,omitempty"`
+	Message string     `json:"message"`
 }
 
 // What a person is told about a delete or void QuickBooks has still to hear of.
@@ -103,6 +233,7 @@ const (
 	msgPushCardsLater   = `QuickBooks could not be reached just now, so the change waits for "Re-sync changed and failed" on the timesheet or the next scheduled re-sync.`
 	msgPushVoidLater    = `QuickBooks could not be reached just now, so the change waits for "Re-sync with QuickBooks" on the invoice or the next scheduled re-sync.`
 	msgPushDeleteLater  = "QuickBooks could not be reached just now, so the change waits for the next scheduled re-sync."
+	msgPushAfterUndo    = "It is deleted in QuickBooks in %d seconds, once the time to undo is over."
 )
 
 // pushTimeout bounds starting the sync. The delete or void is committed by then, so the

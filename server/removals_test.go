@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"hoursync/internal/store"
 	"hoursync/internal/testutil"
@@ -25,13 +26,24 @@ func (e *testEnv) syncedInQBO(accountID int64, objectType string, id, version in
 
 func (e *testEnv) called(want string) bool { return slices.Contains(e.syncer.Calls(), want) }
 
-// TestDeletesAndVoidsOfSyncedObjectsGoToQuickBooksAtOnce: deleting a synced card or
-// invoice, or voiding a synced invoice, starts its sync right away (JSON API and web
-// forms alike); what never reached QuickBooks starts nothing; when the start fails the
-// delete still succeeds, says what will send it, and "Re-sync changed and failed"
-// sends it; without a connection it says so.
+// calledWithin waits up to d for the syncer to be asked for want.
+func (e *testEnv) calledWithin(d time.Duration, want string) bool {
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if e.called(want) {
+			return true
+		}
+	}
+	return e.called(want)
+}
+
+// TestDeletesAndVoidsOfSyncedObjectsGoToQuickBooksAtOnce: deleting a synced card (once
+// its undo window is over) or invoice, or voiding a synced invoice, starts its sync
+// right away (JSON API and web forms alike); what never reached QuickBooks starts
+// nothing; when the start fails the delete still succeeds and "Re-sync changed and
+// failed" sends it; without a connection it says so.
 func TestDeletesAndVoidsOfSyncedObjectsGoToQuickBooksAtOnce(t *testing.T) {
 	e := newEnv(t)
+	e.server.app.undoWindow = 300 * time.Millisecond
 	owner := e.signUp()
 	acct := owner.me.Account.ID
 	e.connect(acct, "realm-"+itoa64(acct))
@@ -43,16 +55,16 @@ func TestDeletesAndVoidsOfSyncedObjectsGoToQuickBooksAtOnce(t *testing.T) {
 
 	var del deletedJSON
 	owner.call("DELETE", "/api/v1/time-cards/"+itoa64(card.ID), nil, http.StatusOK, &del)
-	wantURL := fmt.Sprintf("http://127.0.0.1:8233/namespaces/default/workflows/timecard-sync%%2F%d/run/history", acct)
-	if !del.Deleted || !del.PendingQuickBooksDelete || del.QuickBooks == nil || !del.QuickBooks.Queued || del.QuickBooks.WorkflowURL != wantURL {
+	if !del.Deleted || !del.PendingQuickBooksDelete || del.QuickBooks == nil || del.QuickBooks.Queued || del.QuickBooks.SendsAt == nil || del.UndoUntil == nil {
 		t.Fatalf("delete of a synced card = %+v (%+v)", del, del.QuickBooks)
 	}
-	if !e.called(fmt.Sprintf("timecards %d [%d]", acct, card.ID)) {
-		t.Fatalf("deleted card not handed to the time-card sync: %q", e.syncer.Calls())
+	if !e.calledWithin(5*time.Second, fmt.Sprintf("timecards %d [%d]", acct, card.ID)) {
+		t.Fatalf("deleted card not handed to the time-card sync after its undo window: %q", e.syncer.Calls())
 	}
 	before := len(e.syncer.Calls())
 	del = deletedJSON{}
 	owner.call("DELETE", "/api/v1/time-cards/"+itoa64(local.ID), nil, http.StatusOK, &del)
+	time.Sleep(600 * time.Millisecond)
 	if !del.Deleted || del.PendingQuickBooksDelete || del.QuickBooks != nil || len(e.syncer.Calls()) != before {
 		t.Fatalf("delete of a card QuickBooks never had = %+v, calls %q", del, e.syncer.Calls())
 	}
@@ -84,15 +96,18 @@ func TestDeletesAndVoidsOfSyncedObjectsGoToQuickBooksAtOnce(t *testing.T) {
 		t.Fatalf("delete of a synced invoice = %+v (%+v)", del, del.QuickBooks)
 	}
 
-	// The web forms do the same and follow the sync they started.
+	// The web form does the same, offering to undo first.
 	viaForm := owner.timeCard(f, week, 45)
 	e.syncedInQBO(acct, store.ObjectTimeCard, viaForm.ID, viaForm.Version)
 	status, loc, _ := owner.form("/timesheet/actions", owner.withCSRF("week", week, "card_id", itoa64(viaForm.ID), "action", "delete", "confirmed", "1"), "")
-	if status != http.StatusSeeOther || !strings.Contains(loc, "workflow_id=timecard-sync") || !e.called(fmt.Sprintf("timecards %d [%d]", acct, viaForm.ID)) {
-		t.Fatalf("form delete of a synced card: %d %s, calls %q", status, loc, e.syncer.Calls())
+	if status != http.StatusSeeOther || !strings.Contains(loc, "undo="+itoa64(viaForm.ID)) {
+		t.Fatalf("form delete of a synced card: %d %s", status, loc)
 	}
-	if _, page := owner.page(loc); !strings.Contains(page, "Deleted 1 time entry. "+msgPushQueued) {
-		t.Fatal("form delete does not say QuickBooks is being updated")
+	if _, page := owner.page(loc); !strings.Contains(page, "Deleted 1 time entry. It is deleted in QuickBooks in 0 seconds") {
+		t.Fatal("form delete does not say when QuickBooks hears of it")
+	}
+	if !e.calledWithin(5*time.Second, fmt.Sprintf("timecards %d [%d]", acct, viaForm.ID)) {
+		t.Fatalf("form delete of a synced card not handed to the sync: calls %q", e.syncer.Calls())
 	}
 	formVoid := newInvoice()
 	e.syncedInQBO(acct, store.ObjectInvoice, formVoid.ID, formVoid.Version)
@@ -107,8 +122,11 @@ func TestDeletesAndVoidsOfSyncedObjectsGoToQuickBooksAtOnce(t *testing.T) {
 	e.syncedInQBO(acct, store.ObjectTimeCard, stuck.ID, stuck.Version)
 	del = deletedJSON{}
 	owner.call("DELETE", "/api/v1/time-cards/"+itoa64(stuck.ID), nil, http.StatusOK, &del)
-	if !del.Deleted || !del.PendingQuickBooksDelete || del.QuickBooks == nil || del.QuickBooks.Queued || del.QuickBooks.Message != msgPushCardsLater {
+	if !del.Deleted || !del.PendingQuickBooksDelete || del.QuickBooks == nil || del.QuickBooks.Queued {
 		t.Fatalf("delete while the sync cannot start = %+v (%+v)", del, del.QuickBooks)
+	}
+	if !e.calledWithin(5*time.Second, fmt.Sprintf("timecards %d [%d]", acct, stuck.ID)) {
+		t.Fatalf("deleted card not handed to the sync that cannot start: %q", e.syncer.Calls())
 	}
 	owner.fails("GET", "/api/v1/time-cards/"+itoa64(stuck.ID), nil, http.StatusNotFound, "")
 	var pending listJSON[timeCardJSON]

@@ -85,6 +85,15 @@ func (s *Server) routes() *gin.Engine {
 	in.PUT("/time-cards/:id", s.updateTimeCard)
 	in.DELETE("/time-cards/:id", s.deleteTimeCard)
 	in.POST("/time-cards/sync", s.syncTimeCards)
+	in.POST("/time-cards/bulk-update", s.bulkUpdateTimeCards)
+	in.POST("/time-cards/restore", s.restoreTimeCards)
+	in.GET("/week-approvals", s.listWeekApprovals)
+	admin.POST("/week-approvals", s.approveWeek)
+	admin.DELETE("/week-approvals", s.reopenWeek)
+	in.GET("/timer", s.getTimer)
+	in.POST("/timer", s.startTimer)
+	in.POST("/timer/stop", s.stopTimer)
+	in.DELETE("/timer", s.discardTimer)
 
 	admin.GET("/invoices", s.listInvoices)
 	admin.POST("/invoices", s.createInvoice)
@@ -104,6 +113,8 @@ func (s *Server) routes() *gin.Engine {
 	in.GET("/sync/activity", s.syncActivity)
 	in.GET("/sync/progress", s.syncProgress)
 	in.GET("/sync/states/:type/:id", s.syncState)
+
+	in.GET("/reports", s.getReport)
 
 	s.uiRoutes(r)
 	return r

@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,16 +37,34 @@ func (a *app) requireConnected(ctx context.Context, accountID int64) error {
 	return nil
 }
 
+// cardSync is a time-card sync started for a selection, and what it left out.
+type cardSync struct {
+	syncs.Started
+	// LeftOut counts the selected cards left out because their weeks are not approved
+	// while the account syncs only approved time; Note says so ("" when none).
+	LeftOut int
+	Note    string
+}
+
+// What "Sync only approved time" tells a person who selected time of weeks not
+// approved.
+const (
+	msgLeftOutUnapproved = "%s left out: %s in a week not approved yet, and “Sync only approved time” is on in Settings."
+	msgNoneApproved      = "None of the selected time is in an approved week, and “Sync only approved time” is on in Settings: an admin approves the weeks first."
+)
+
 // SyncTimeCards feeds the selected cards (including deleted ones whose deletion has
 // to reach QBO) to the account's time-card sync. Members may sync only their own.
-func (a *app) SyncTimeCards(ctx context.Context, by actor, ids []int64) (syncs.Started, error) {
+// While the account syncs only approved time, cards of weeks not approved are left
+// out and counted (all of them left out: refused, 409).
+func (a *app) SyncTimeCards(ctx context.Context, by actor, ids []int64) (cardSync, error) {
 	ids, err := checkIDs("time_card_ids", ids, "time card")
 	if err != nil {
-		return syncs.Started{}, err
+		return cardSync{}, err
 	}
 	cards, err := a.store.GetTimeCardsForSync(ctx, by.AccountID, ids)
 	if err != nil {
-		return syncs.Started{}, err
+		return cardSync{}, err
 	}
 	visible := 0
 	for _, tc := range cards {
@@ -53,12 +73,47 @@ func (a *app) SyncTimeCards(ctx context.Context, by actor, ids []int64) (syncs.S
 		}
 	}
 	if visible != len(ids) {
-		return syncs.Started{}, notFound("time_card_ids", "time card")
+		return cardSync{}, notFound("time_card_ids", "time card")
+	}
+	var out cardSync
+	if ids, out, err = a.leaveOutUnapproved(ctx, by.AccountID, ids); err != nil {
+		return cardSync{}, err
 	}
 	if err := a.requireConnected(ctx, by.AccountID); err != nil {
-		return syncs.Started{}, err
+		return cardSync{}, err
 	}
-	return a.syncer.SyncTimeCards(ctx, by.AccountID, ids)
+	out.Started, err = a.syncer.SyncTimeCards(ctx, by.AccountID, ids)
+	return out, err
+}
+
+// leaveOutUnapproved takes the cards of weeks not approved out of a selection when the
+// account syncs only approved time, and says how many and why.
+func (a *app) leaveOutUnapproved(ctx context.Context, accountID int64, ids []int64) ([]int64, cardSync, error) {
+	acct, err := a.store.GetAccount(ctx, accountID)
+	if err != nil || !acct.SyncOnlyApproved {
+		return ids, cardSync{}, err
+	}
+	left, err := a.store.UnapprovedTimeCards(ctx, accountID, ids)
+	if err != nil || len(left) == 0 {
+		return ids, cardSync{}, err
+	}
+	if len(left) == len(ids) {
+		return nil, cardSync{}, &apiError{Status: http.StatusConflict, Code: codeConflict, Field: "time_card_ids", Message: msgNoneApproved}
+	}
+	keep := slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return slices.Contains(left, id) })
+	verb := "they are"
+	if len(left) == 1 {
+		verb = "it is"
+	}
+	return keep, cardSync{LeftOut: len(left), Note: fmt.Sprintf(msgLeftOutUnapproved, upperFirst(entries(len(left))), verb)}, nil
+}
+
+// upperFirst begins s with a capital letter.
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // SyncInvoice starts (or joins) the invoice's sync.

@@ -14,11 +14,13 @@ import (
 // timeCardQuery narrows a list of time cards; zero values do not narrow it. Week is
 // any date of a week, which starts on the account's week start.
 type timeCardQuery struct {
-	Week, From, To     string
-	UserID, CustomerID int64
-	Status             string
-	IDs                []int64
-	Unbilled           bool
+	Week, From, To                string
+	UserID, CustomerID, ServiceID int64
+	// Billable narrows to billable (true) or non-billable (false) time.
+	Billable *bool
+	Status   string
+	IDs      []int64
+	Unbilled bool
 	// PendingDeletes also lists deleted cards whose deletion has not reached
 	// QuickBooks yet.
 	PendingDeletes bool
@@ -29,7 +31,8 @@ var timeCardStatuses = []string{store.StatusNever, store.StatusSynced, store.Sta
 
 // filter validates the query into the store's filter.
 func (a *app) filter(ctx context.Context, by actor, q timeCardQuery) (store.TimeCardFilter, error) {
-	f := store.TimeCardFilter{UserID: q.UserID, CustomerID: q.CustomerID, IDs: q.IDs, Unbilled: q.Unbilled, PendingDeletes: q.PendingDeletes}
+	f := store.TimeCardFilter{UserID: q.UserID, CustomerID: q.CustomerID, ServiceID: q.ServiceID, Billable: q.Billable,
+		IDs: q.IDs, Unbilled: q.Unbilled, PendingDeletes: q.PendingDeletes}
 	var err error
 	if q.Week != "" {
 		day, err := parseDate("week", q.Week, true)
@@ -52,6 +55,9 @@ func (a *app) filter(ctx context.Context, by actor, q timeCardQuery) (store.Time
 		if f.To, err = parseDate("to", q.To, true); err != nil {
 			return f, err
 		}
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
+		return f, invalid("to", "the last date must be on or after the first")
 	}
 	if q.Status != "" && !slices.Contains(timeCardStatuses, q.Status) {
 		return f, invalid("status", "status is one of never, synced, changed, syncing, failed")
@@ -139,7 +145,9 @@ func (a *app) GetTimeCard(ctx context.Context, by actor, id int64) (timeCardJSON
 var errOnlyYourself = &apiError{Status: http.StatusForbidden, Code: codeForbidden, Field: "user_id", Message: "you can record time only for yourself"}
 
 // CreateTimeCard records time: for the signed-in person unless an admin names
-// someone, at the service's rate unless one is given.
+// someone, at the service's rate unless one is given. A member's time dated in an
+// approved week of theirs is refused (the store's *WeekLockedError); an admin's is
+// not.
 func (a *app) CreateTimeCard(ctx context.Context, by actor, in timeCardInput) (timeCardJSON, error) {
 	d, err := in.validate()
 	if err != nil {
@@ -149,6 +157,7 @@ func (a *app) CreateTimeCard(ctx context.Context, by actor, in timeCardInput) (t
 	if !d.UserSet {
 		card.UserID = by.User.ID
 	}
+	card.EditApproved = by.admin()
 	if card.UserID != by.User.ID && !by.admin() {
 		return timeCardJSON{}, errOnlyYourself
 	}
@@ -208,6 +217,7 @@ func (a *app) resolveCard(ctx context.Context, by actor, d timeCardDraft, defaul
 	if in.RateCents < 0 {
 		in.RateCents = refs.ServiceRate.Int64
 	}
+	in.EditApproved = by.admin()
 	return in, nil
 }
 

@@ -46,7 +46,10 @@ type pageData struct {
 	Progress string
 	// Skip is where the page's skip link leads (zero: the main content).
 	Skip skipLink
-	Data any
+	// Timer is the signed-in person's running timer (nil: none), which the header of
+	// every page shows (web_timer.go).
+	Timer *timerJSON
+	Data  any
 }
 
 // zone is the account's time zone, in which pages show every time (UTC for nobody).
@@ -119,6 +122,7 @@ func (s *Server) pageData(c *gin.Context, title, nav string) *pageData {
 			pd.Me = &me
 			pd.Admin = a.User.IsAdmin()
 			pd.CSRF = me.CSRFToken
+			pd.Timer = s.loadTimer(c, &me)
 		}
 	}
 	if v, err := c.Cookie(flashCookie); err == nil && v != "" {

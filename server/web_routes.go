@@ -79,6 +79,14 @@ func (s *Server) uiRoutes(r *gin.Engine) {
 	in.GET("/time-cards/:id/edit", s.uiEditCard)
 	in.POST("/time-cards/:id", s.uiUpdateCard)
 	in.POST("/timesheet/actions", s.uiTimesheetAction)
+	in.POST("/timesheet/restore", s.uiRestoreCards)
+	admin.POST("/timesheet/approve", s.uiApproveWeek)
+	admin.POST("/timesheet/reopen", s.uiReopenWeek)
+	in.POST("/timer", s.uiStartTimer)
+	in.POST("/timer/stop", s.uiStopTimer)
+	in.POST("/timer/discard", s.uiDiscardTimer)
+	in.GET("/timesheet/grid", s.uiGrid)
+	in.POST("/timesheet/grid", s.uiSaveGrid)
 	admin.GET("/invoices", s.uiInvoices)
 	admin.GET("/invoices/new", s.uiNewInvoice)
 	admin.POST("/invoices", s.uiSaveInvoice)
@@ -105,6 +113,8 @@ func (s *Server) uiRoutes(r *gin.Engine) {
 	admin.POST("/settings/resync", s.uiResyncNow)
 	admin.POST("/settings/delete-account", s.uiDeleteAccount)
 	in.GET("/sync", s.uiSyncActivity)
+	in.GET("/reports", s.uiReports)
+	in.GET("/reports.csv", s.uiReportCSV)
 }
 
 // isUIHandler reports whether a route belongs to the web UI (not in the OpenAPI

@@ -29,6 +29,9 @@ type settingsData struct {
 	ScheduleWords string
 	// Reads is how many metered QBO reads the company cost this month (-1: unknown).
 	Reads int64
+	// Unapproved counts changed time in QuickBooks that the scheduled re-sync leaves
+	// out while "Sync only approved time" is on (weeks not approved).
+	Unapproved int
 }
 
 func (s *Server) uiSettings(c *gin.Context) { s.settingsPage(c, http.StatusOK, nil, nil) }
@@ -64,7 +67,13 @@ func (s *Server) settingsPage(c *gin.Context, status int, f url.Values, e *apiEr
 			return
 		}
 		f = url.Values{"time_zone": {a.TimeZone}, "week_start": {strconv.Itoa(a.WeekStart)},
-			"income_account_name": {a.IncomeAccountName}, "resync_interval": {a.ResyncInterval}}
+			"income_account_name": {a.IncomeAccountName}, "resync_interval": {a.ResyncInterval},
+			"sync_only_approved": {strconv.FormatBool(a.SyncOnlyApproved)}}
+		if a.SyncOnlyApproved && by.admin() {
+			if n, err := s.store.CountUnapprovedChanges(ctx, by.AccountID); err == nil {
+				d.Unapproved = n
+			}
+		}
 	}
 	if c.Query("connected") != "" {
 		// Settings follows the import the connection started, and then says what it
@@ -86,8 +95,9 @@ func (s *Server) settingsPage(c *gin.Context, status int, f url.Values, e *apiEr
 // settingsForm parses the settings form into the input the JSON API decodes; the form
 // sends every field.
 func settingsForm(f url.Values) settingsInput {
+	onlyApproved := f.Get("sync_only_approved") == "true"
 	in := settingsInput{TimeZone: formText(f, "time_zone"), IncomeAccountName: formText(f, "income_account_name"),
-		ResyncInterval: formText(f, "resync_interval")}
+		ResyncInterval: formText(f, "resync_interval"), SyncOnlyApproved: &onlyApproved}
 	if v := strings.TrimSpace(f.Get("week_start")); v != "" {
 		day, err := strconv.Atoi(v)
 		if err != nil {

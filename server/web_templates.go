@@ -86,10 +86,12 @@ func parseTemplates() map[string]*template.Template {
 		},
 	}
 	pages := map[string]string{
-		"auth": "auth.html", "timesheet": "timesheet.html", "timecard_edit": "timesheet.html timecard_edit.html",
+		"auth": "auth.html", "timesheet": "timesheet.html timer.html", "timecard_edit": "timesheet.html timecard_edit.html",
 		"invoices": "invoices.html", "invoice_edit": "invoice_edit.html", "customers": "customers.html",
 		"services": "services.html", "users": "users.html", "settings": "settings.html", "sync": "sync.html", "outbox": "outbox.html",
 		"confirm": "confirm.html",
+		"grid":    "grid.html",
+		"reports": "reports.html",
 	}
 	out := map[string]*template.Template{}
 	for name, files := range pages {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -14,19 +15,41 @@ import (
 	"hoursync/internal/store"
 )
 
-// The timesheet (timesheet.html): a week of time cards with filters, the form that
-// adds time, and the buttons under the table (sync, re-sync, delete, invoice). The
-// edit page of one card is web_timecard.go.
+// The timesheet (timesheet.html): a week (or any range of dates) of time cards with
+// filters (web_timesheet_filters.go), the form that adds time, the week's approval, and
+// the buttons under the table (sync, re-sync, delete with undo, change in bulk,
+// invoice). The edit page of one card is web_timecard.go.
 
 // timesheetData feeds the timesheet and the time card edit page.
 type timesheetData struct {
 	ID                   int64
 	From, To, Prev, Next string
 	UserID, CustomerID   int64
+	ServiceID            int64
+	Billable             string
 	Status               string
 	Statuses             []string
+	// Ranged: the page shows the dates From to To (the filter's), not a week.
+	Ranged bool
+	// Filter is the view's filters, as hidden inputs of the forms under the table.
+	Filter url.Values
 	// Query carries the filters into the week links; built by url.Values.Encode.
-	Query                    template.URL
+	Query template.URL
+	// Approval is the week of one person as the page shows it (nil in a range, or for
+	// an admin looking at everyone); Approved lists who is approved that week.
+	Approval *weekView
+	Approved []string
+	// Locked: the signed-in member's week is approved, so its inputs are disabled.
+	Locked bool
+	// Undo offers to restore the cards just deleted for UndoLeft more milliseconds.
+	Undo     []timeCardJSON
+	UndoText string
+	UndoLeft int64
+	// Bulk is the bulk change form as posted, BulkError its error, and Selected the
+	// rows it had selected.
+	Bulk                     url.Values
+	BulkError                *apiError
+	Selected                 map[int64]bool
 	Cards                    []timeCardJSON
 	Totals                   weekTotals
 	Users                    []userJSON
@@ -78,6 +101,25 @@ func (s *Server) uiTimesheet(c *gin.Context) { s.timesheet(c, http.StatusOK, nil
 
 // timesheet renders the week view; form and e keep a failed add form as typed.
 func (s *Server) timesheet(c *gin.Context, status int, form url.Values, e *apiError) {
+	f := timesheetFilterOf(c.Request.URL.Query(), actorOf(c).admin())
+	if form != nil {
+		f.Week = form.Get("week")
+	}
+	s.timesheetPage(c, status, f, timesheetForms{Add: form, AddError: e})
+}
+
+// timesheetForms are the forms of the timesheet as posted, kept when one failed: the
+// add form (Add, AddError) or the bulk change (Bulk, BulkError).
+type timesheetForms struct {
+	Add       url.Values
+	AddError  *apiError
+	Bulk      url.Values
+	BulkError *apiError
+}
+
+// timesheetPage renders the timesheet of the filter f.
+func (s *Server) timesheetPage(c *gin.Context, status int, f timesheetFilter, forms timesheetForms) {
+	form, e := forms.Add, forms.AddError
 	pd := s.pageData(c, "Timesheet", "timesheet")
 	pd.Skip = skipLink{To: "#add-time", Text: "Skip to add time"}
 	ctx, by := c.Request.Context(), actorOf(c)
@@ -86,44 +128,43 @@ func (s *Server) timesheet(c *gin.Context, status int, form url.Values, e *apiEr
 		s.fail(c, err)
 		return
 	}
-	week := c.Query("week")
-	if form != nil {
-		week = form.Get("week")
-	}
-	day, perr := time.Parse(time.DateOnly, week)
+	day, perr := time.Parse(time.DateOnly, f.Week)
 	if perr != nil {
 		day = s.app.today(acct.TimeZone)
 	}
 	from := weekOf(day, acct.WeekStart)
 	d := &timesheetData{From: from.Format(time.DateOnly), To: from.AddDate(0, 0, 6).Format(time.DateOnly),
 		Prev: from.AddDate(0, 0, -7).Format(time.DateOnly), Next: from.AddDate(0, 0, 7).Format(time.DateOnly),
-		Statuses: timeCardStatuses}
-	filter := url.Values{}
-	if id, err := strconv.ParseInt(c.Query("user_id"), 10, 64); err == nil && id > 0 && by.admin() {
-		d.UserID = id
-		filter.Set("user_id", strconv.FormatInt(id, 10))
+		Statuses: timeCardStatuses, UserID: f.UserID, CustomerID: f.CustomerID, ServiceID: f.ServiceID, Billable: f.Billable,
+		Status: f.Status, Bulk: forms.Bulk, BulkError: forms.BulkError, Selected: map[int64]bool{}}
+	for _, id := range formIDs(forms.Bulk["card_id"]) {
+		d.Selected[id] = true
 	}
-	if id, err := strconv.ParseInt(c.Query("customer_id"), 10, 64); err == nil && id > 0 {
-		d.CustomerID = id
-		filter.Set("customer_id", strconv.FormatInt(id, 10))
+	q := f.query()
+	if f.ranged() {
+		d.Ranged, d.From, d.To = true, q.From, q.To
+		f.From, f.To = q.From, q.To
+	} else {
+		f.Week = d.From
+		q.Week, q.From, q.To = "", d.From, d.To
 	}
-	for _, st := range d.Statuses {
-		if c.Query("status") == st {
-			d.Status = st
-			filter.Set("status", st)
-		}
-	}
-	if len(filter) > 0 {
+	d.Filter = f.values()
+	if filter := f.narrowing(); len(filter) > 0 {
 		d.Query = template.URL("&" + filter.Encode())
 	}
 	if err := s.loadLists(c, d); err != nil {
 		s.fail(c, err)
 		return
 	}
-	q := timeCardQuery{From: d.From, To: d.To, UserID: d.UserID, CustomerID: d.CustomerID, Status: d.Status}
-	cards, err := s.app.AllTimeCards(ctx, by, q)
+	cards, err := []timeCardJSON(nil), checkRange(q)
+	if err == nil {
+		cards, err = s.app.AllTimeCards(ctx, by, q)
+	}
 	if err != nil {
 		pd.Error = s.toAPIError(c, err)
+		if status == http.StatusOK {
+			status = pd.Error.Status
+		}
 	}
 	d.Cards = cards
 	d.Totals = totalsOf(cards, d.UserNames, d.CustomerNames)
@@ -136,6 +177,16 @@ func (s *Server) timesheet(c *gin.Context, status int, form url.Values, e *apiEr
 		d.NeedsReconnect = d.NeedsReconnect || conn.Status == string(store.ConnectionNeedsReconnect)
 		d.PlanLacksTime = conn.Connected && conn.Plan != "" && !conn.CanSyncTime
 		d.PlanName = planName(conn.Plan)
+	}
+	if !d.Ranged {
+		if err := s.weekApproval(c, pd, d, from); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if err := s.undoOffer(c, pd, d); err != nil {
+		s.fail(c, err)
+		return
 	}
 	pd.Data = d
 	if form != nil {
@@ -168,28 +219,24 @@ func (s *Server) uiCreateCard(c *gin.Context) {
 	s.redirect(c, "/timesheet?week="+tc.Date)
 }
 
-// uiTimesheetAction handles the buttons under the week's table: sync, delete or
-// invoice the selected time, or re-sync what changed or failed.
+// uiTimesheetAction handles the buttons under the table: sync, delete, change or
+// invoice the selected time, or re-sync what changed or failed. Each returns to the
+// view it came from (the filters ride along as hidden inputs).
 func (s *Server) uiTimesheetAction(c *gin.Context) {
 	_ = c.Request.ParseForm()
 	ctx, by := c.Request.Context(), actorOf(c)
-	back := "/timesheet?week=" + url.QueryEscape(c.PostForm("week"))
-	var ids []int64
-	for _, v := range c.PostFormArray("card_id") {
-		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
-			ids = append(ids, id)
-		}
-	}
+	f := timesheetFilterOf(c.Request.PostForm, by.admin())
+	back := f.path()
+	ids := formIDs(c.PostFormArray("card_id"))
 	if len(ids) == 0 && c.PostForm("action") == "resync" {
-		q := timeCardQuery{Week: c.PostForm("week"), UserID: formNumber(c.PostForm("user_id")), CustomerID: formNumber(c.PostForm("customer_id"))}
 		var err error
-		if ids, err = s.app.TimeCardsToResync(ctx, by, q); err != nil {
+		if ids, err = s.app.TimeCardsToResync(ctx, by, f.query()); err != nil {
 			s.flashError(c, err)
 			s.redirect(c, back)
 			return
 		}
 		if len(ids) == 0 {
-			s.flash(c, "ok", "Nothing to re-sync this week: no row is changed or failed.")
+			s.flash(c, "ok", "Nothing to re-sync here: no row is changed or failed.")
 			s.redirect(c, back)
 			return
 		}
@@ -202,18 +249,37 @@ func (s *Server) uiTimesheetAction(c *gin.Context) {
 	switch c.PostForm("action") {
 	case "sync", "resync":
 		st, err := s.app.SyncTimeCards(ctx, by, ids)
-		s.follow(c, back, "&", st, err)
+		if err == nil && st.Note != "" {
+			s.flash(c, "ok", st.Note)
+		}
+		s.follow(c, back, sepOf(back), st.Started, err)
 	case "delete":
 		if !s.confirmed(c, "timesheet", back, confirmData{Question: fmt.Sprintf("Delete %s?", entries(len(ids))),
-			Detail: "Time already in QuickBooks is deleted there too.", Yes: "Delete"}) {
+			Detail: "Time already in QuickBooks is deleted there too, once the few seconds to undo are over.", Yes: "Delete"}) {
 			return
 		}
 		del, err := s.app.DeleteTimeCards(ctx, by, ids)
 		if s.failedBack(c, back, err) {
 			return
 		}
-		s.flash(c, "ok", fmt.Sprintf("Deleted %s.", entries(len(ids)))+pushNote(del.QuickBooks))
-		s.redirect(c, back+pushFollow("&", del.QuickBooks))
+		s.redirect(c, back+sepOf(back)+"undo="+joinIDs(del.IDs))
+	case "bulk":
+		res, err := s.app.BulkUpdateTimeCards(ctx, by, bulkForm(c.Request.PostForm, ids))
+		var ae *apiError
+		if errors.As(err, &ae) && ae.Status == http.StatusUnprocessableEntity {
+			// A choice to fix: shown beside its control, the selection and choices kept.
+			s.timesheetPage(c, ae.Status, f, timesheetForms{Bulk: c.Request.PostForm, BulkError: bulkControls.on(ae)})
+			return
+		}
+		if s.failedBack(c, back, err) {
+			return
+		}
+		kind := "ok"
+		if len(res.Refused) > 0 {
+			kind = "error"
+		}
+		s.flash(c, kind, res.Message)
+		s.redirect(c, back)
 	case "invoice":
 		inv, err := s.app.CreateInvoiceFromTimeCards(ctx, by, invoiceFromCardsInput{TimeCardIDs: ids, Grouping: c.PostForm("grouping")})
 		if s.failedBack(c, back, err) {
@@ -224,6 +290,167 @@ func (s *Server) uiTimesheetAction(c *gin.Context) {
 	default:
 		s.redirect(c, back)
 	}
+}
+
+// bulkControls: the bulk change edits its input's fields in controls of their own.
+var bulkControls = controls{"customer_id": "bulk_customer_id", "service_id": "bulk_service_id", "billable": "bulk_billable"}
+
+// bulkForm parses the bulk change under the table into the input the JSON API
+// decodes; an empty choice keeps each card's own value.
+func bulkForm(f url.Values, ids []int64) bulkUpdateInput {
+	in := bulkUpdateInput{IDs: ids}
+	if v := strings.TrimSpace(f.Get("bulk_customer_id")); v != "" {
+		id := formNumber(v)
+		in.CustomerID = &id
+	}
+	if v := strings.TrimSpace(f.Get("bulk_service_id")); v != "" {
+		id := formNumber(v)
+		in.ServiceID = &id
+	}
+	if v := f.Get("bulk_billable"); v == "true" || v == "false" {
+		b := v == "true"
+		in.Billable = &b
+	}
+	return in
+}
+
+// uiRestoreCards undoes a delete from the timesheet.
+func (s *Server) uiRestoreCards(c *gin.Context) {
+	_ = c.Request.ParseForm()
+	by := actorOf(c)
+	back := timesheetFilterOf(c.Request.PostForm, by.admin()).path()
+	cards, err := s.app.RestoreTimeCards(c.Request.Context(), by, formIDs(c.PostFormArray("card_id")))
+	if s.failedBack(c, back, err) {
+		return
+	}
+	s.flash(c, "ok", fmt.Sprintf("Restored %s; QuickBooks heard of nothing.", entries(len(cards))))
+	s.redirect(c, back)
+}
+
+// uiApproveWeek approves the week of the person the timesheet shows (admins).
+func (s *Server) uiApproveWeek(c *gin.Context) { s.approval(c, true) }
+
+// uiReopenWeek reopens it.
+func (s *Server) uiReopenWeek(c *gin.Context) { s.approval(c, false) }
+
+func (s *Server) approval(c *gin.Context, approve bool) {
+	_ = c.Request.ParseForm()
+	ctx, by := c.Request.Context(), actorOf(c)
+	f := timesheetFilterOf(c.Request.PostForm, by.admin())
+	in := weekApprovalInput{UserID: f.UserID, Week: f.Week}
+	name := "this person"
+	if u, err := s.app.GetUser(ctx, by, f.UserID); err == nil {
+		name = u.FullName()
+	}
+	if approve {
+		ap, err := s.app.ApproveWeek(ctx, by, in)
+		if s.failedBack(c, f.path(), err) {
+			return
+		}
+		s.flash(c, "ok", fmt.Sprintf("Approved the week of %s for %s: it is locked for them until an admin reopens it.", ap.WeekStart, name))
+	} else {
+		if s.failedBack(c, f.path(), s.app.ReopenWeek(ctx, by, in)) {
+			return
+		}
+		s.flash(c, "ok", fmt.Sprintf("Reopened the week for %s: they can change its time again.", name))
+	}
+	s.redirect(c, f.path())
+}
+
+// weekView is the approval of one person's week as the timesheet shows it.
+type weekView struct {
+	UserID   int64
+	Name     string
+	Approved *weekApprovalJSON
+	// Words say who approved it and when ("Approved by Ann on 3 Mar").
+	Words string
+}
+
+// weekApproval shows the week's approval: of the person an admin chose, or the
+// member's own (locked: the page's inputs are disabled); for an admin looking at
+// everyone, who is approved.
+func (s *Server) weekApproval(c *gin.Context, pd *pageData, d *timesheetData, start time.Time) error {
+	ctx, by := c.Request.Context(), actorOf(c)
+	person := d.UserID
+	if !by.admin() {
+		person = by.User.ID
+	}
+	approved, err := s.app.weekApprovalsOf(ctx, by.AccountID, person, start)
+	if err != nil {
+		return err
+	}
+	if person == 0 {
+		for _, u := range d.Users {
+			if ap, ok := approved[u.ID]; ok {
+				d.Approved = append(d.Approved, fmt.Sprintf("%s (by %s on %s)", u.FullName(), ap.ApprovedBy, pd.zoned(ap.ApprovedAt)))
+			}
+		}
+		return nil
+	}
+	v := &weekView{UserID: person, Name: d.UserNames[person]}
+	if ap, ok := approved[person]; ok {
+		v.Approved = &ap
+		v.Words = fmt.Sprintf("Approved by %s on %s", ap.ApprovedBy, pd.zoned(ap.ApprovedAt))
+		d.Locked = !by.admin()
+		if d.Locked {
+			v.Words = lockWords(ap.ApprovedBy, pd.zoned(ap.ApprovedAt))
+		}
+	}
+	d.Approval = v
+	return nil
+}
+
+// zoned is the day and month of a moment in the account's time zone: "3 Mar", as
+// the refusal of a locked week says it.
+func (pd *pageData) zoned(t time.Time) string { return t.In(pd.zone()).Format("2 Jan") }
+
+// undoOffer offers to restore the cards a delete just took (?undo=ids) while it can.
+func (s *Server) undoOffer(c *gin.Context, pd *pageData, d *timesheetData) error {
+	ids := formIDs(strings.Split(c.Query("undo"), ","))
+	if len(ids) == 0 {
+		return nil
+	}
+	cards, until, err := s.app.restorable(c.Request.Context(), actorOf(c), ids)
+	if err != nil || len(cards) == 0 {
+		return err
+	}
+	d.Undo, d.UndoLeft = cards, max(time.Until(until).Milliseconds(), 0)
+	d.UndoText = fmt.Sprintf("Deleted %s.", entries(len(cards)))
+	for _, tc := range cards {
+		if tc.SyncStatus == store.StatusSynced || tc.SyncStatus == store.StatusChanged {
+			d.UndoText += " " + fmt.Sprintf(msgPushAfterUndo, int(s.app.undoFor().Round(time.Second)/time.Second))
+			break
+		}
+	}
+	return nil
+}
+
+// formIDs reads the ids a form posted, leaving out what is not one.
+func formIDs(values []string) []int64 {
+	var ids []int64
+	for _, v := range values {
+		if id := positive(v); id > 0 {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// joinIDs writes ids as "1,2,3".
+func joinIDs(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+// sepOf joins a query to path: "?" or "&".
+func sepOf(path string) string {
+	if strings.Contains(path, "?") {
+		return "&"
+	}
+	return "?"
 }
 
 // entries counts time entries in words: "1 time entry", "3 time entries".

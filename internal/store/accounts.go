@@ -11,14 +11,16 @@ import (
 
 // Account is one firm: the tenant every other row belongs to.
 type Account struct {
-	ID                int64     `db:"id" json:"id"`
-	Name              string    `db:"name" json:"name"`
-	TimeZone          string    `db:"time_zone" json:"time_zone"`
-	WeekStart         int       `db:"week_start" json:"week_start"`
-	IncomeAccountName string    `db:"income_account_name" json:"income_account_name"`
-	ResyncInterval    string    `db:"resync_interval" json:"resync_interval"`
-	CreatedAt         time.Time `db:"created_at" json:"created_at"`
-	UpdatedAt         time.Time `db:"updated_at" json:"updated_at"`
+	ID                int64  `db:"id" json:"id"`
+	Name              string `db:"name" json:"name"`
+	TimeZone          string `db:"time_zone" json:"time_zone"`
+	WeekStart         int    `db:"week_start" json:"week_start"`
+	IncomeAccountName string `db:"income_account_name" json:"income_account_name"`
+	ResyncInterval    string `db:"resync_interval" json:"resync_interval"`
+	// SyncOnlyApproved leaves time of weeks not approved out of every time sync.
+	SyncOnlyApproved bool      `db:"sync_only_approved" json:"sync_only_approved"`
+	CreatedAt        time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt        time.Time `db:"updated_at" json:"updated_at"`
 }
 
 // NewAccount is what sign-up (or a first Intuit sign-in) knows about a firm.
@@ -33,9 +35,10 @@ type AccountSettings struct {
 	WeekStart         int
 	IncomeAccountName string
 	ResyncInterval    string
+	SyncOnlyApproved  bool
 }
 
-const accountColumns = `id, name, time_zone, week_start, income_account_name, resync_interval, created_at, updated_at`
+const accountColumns = `id, name, time_zone, week_start, income_account_name, resync_interval, sync_only_approved, created_at, updated_at`
 
 // CreateAccountWithOwner creates a firm and its owner in one transaction.
 func (s *Store) CreateAccountWithOwner(ctx context.Context, a NewAccount, owner NewUser) (Account, User, error) {
@@ -105,8 +108,8 @@ func (s *Store) DeleteAccount(ctx context.Context, accountID int64) error {
 func (s *Store) UpdateAccountSettings(ctx context.Context, accountID int64, in AccountSettings) (Account, error) {
 	var a Account
 	err := s.db.GetContext(ctx, &a, `UPDATE accounts SET time_zone = $2, week_start = $3, income_account_name = $4,
-		resync_interval = $5, updated_at = now() WHERE id = $1 RETURNING `+accountColumns,
-		accountID, in.TimeZone, in.WeekStart, strings.TrimSpace(in.IncomeAccountName), in.ResyncInterval)
+		resync_interval = $5, sync_only_approved = $6, updated_at = now() WHERE id = $1 RETURNING `+accountColumns,
+		accountID, in.TimeZone, in.WeekStart, strings.TrimSpace(in.IncomeAccountName), in.ResyncInterval, in.SyncOnlyApproved)
 	if err != nil {
 		return Account{}, fmt.Errorf("store: update account settings: %w", mapError(err))
 	}

@@ -84,6 +84,8 @@ func mapError(err error) error {
 			return &DuplicateError{Field: field, Constraint: pqErr.Constraint}
 		case "23503":
 			return &ReferenceError{Field: field, Constraint: pqErr.Constraint}
+		case lockedWeekCode:
+			return weekLockedError(pqErr)
 		}
 	}
 	return err

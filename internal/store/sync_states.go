@@ -241,16 +241,22 @@ func (s *Store) ListSyncHistory(ctx context.Context, accountID int64, objectType
 }
 
 // ListChangedObjects lists ids of objects of a type whose local version moved past what
-// was last synced to the realm, or that were never synced (for scheduled re-sync).
+// was last synced to the realm, or that were never synced (for scheduled re-sync). Time
+// cards deleted inside their undo window are left out, and, while the account syncs
+// only approved time, live cards in weeks not approved.
 func (s *Store) ListChangedObjects(ctx context.Context, accountID int64, realmID, objectType string) ([]int64, error) {
 	table, known := objectTables[objectType]
 	if !known {
 		return nil, fmt.Errorf("store: list changed objects: unknown object type %q", objectType)
 	}
+	cond := ""
+	if objectType == ObjectTimeCard {
+		cond = syncableTimeCard
+	}
 	var ids []int64
 	err := s.db.SelectContext(ctx, &ids, `SELECT o.id FROM `+table+` o
 		JOIN qbo_links l ON l.account_id = o.account_id AND l.realm_id = $2 AND l.object_type = $3 AND l.object_id = o.id
-		WHERE o.account_id = $1 AND o.version > l.synced_version AND NOT l.qbo_deleted ORDER BY o.id`, accountID, realmID, objectType)
+		WHERE o.account_id = $1 AND o.version > l.synced_version AND NOT l.qbo_deleted`+cond+` ORDER BY o.id`, accountID, realmID, objectType)
 	if err != nil {
 		return nil, fmt.Errorf("store: list changed objects: %w", mapError(err))
 	}

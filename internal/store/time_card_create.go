@@ -34,7 +34,7 @@ const (
 // inserted row t: a new card has never been synced.
 const insertedCardColumns = `t.id, t.account_id, t.user_id, t.customer_id, t.service_id, t.work_date, t.minutes,
 	to_char(t.start_time, 'HH24:MI') AS start_time, to_char(t.end_time, 'HH24:MI') AS end_time, t.billable, t.rate_cents,
-	t.notes, t.invoice_id, t.deleted_at, t.version, t.created_at, t.updated_at, 'never' AS sync_status, '' AS sync_message`
+	t.notes, t.invoice_id, t.deleted_at, t.undo_until, t.version, t.created_at, t.updated_at, 'never' AS sync_status, '' AS sync_message`
 
 // createTimeCardRowSQL inserts one card; no row comes back when the service is unknown
 // or inactive, or the customer inactive (an unknown customer or user breaks a foreign
@@ -71,10 +71,40 @@ const createTimeCardRowsSQL = `WITH r AS (
 
 // CreateTimeCard records a card. A negative in.RateCents takes the service's rate.
 // An unknown user, customer or service of the account is a *ReferenceError naming the
-// field, an inactive customer or service an *InactiveError. Concurrent calls share
+// field, an inactive customer or service an *InactiveError, a date in an approved week
+// of the person a *WeekLockedError (unless in.EditApproved). Concurrent calls share
 // statements (see maxCardBatch).
 func (s *Store) CreateTimeCard(ctx context.Context, accountID int64, in TimeCardInput) (TimeCard, error) {
-	return s.cards.create(ctx, accountID, in)
+	tc, err := s.cards.create(ctx, accountID, in)
+	var locked *WeekLockedError
+	if in.EditApproved && errors.As(err, &locked) {
+		// An admin's card in an approved week: rare, so it pays a transaction of its
+		// own, and every other card stays one shared statement.
+		return s.createInApprovedWeek(ctx, accountID, in)
+	}
+	return tc, err
+}
+
+// createInApprovedWeek records an admin's card dated in an approved week.
+func (s *Store) createInApprovedWeek(ctx context.Context, accountID int64, in TimeCardInput) (TimeCard, error) {
+	var c TimeCard
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := allowApprovedEdits(ctx, tx); err != nil {
+			return err
+		}
+		err := tx.GetContext(ctx, &c, createTimeCardRowSQL, accountID, in.UserID, in.CustomerID, in.ServiceID, in.WorkDate.Format(time.DateOnly),
+			in.Minutes, nullTime(in.StartTime), nullTime(in.EndTime), in.Billable, in.RateCents, in.Notes)
+		if err = mapError(err); errors.Is(err, ErrNotFound) {
+			if err = cardReferenceError(ctx, tx, accountID, in.CustomerID, in.ServiceID); err == nil {
+				err = &ConflictError{Reason: "the customer or service changed while the time was recorded; try again"}
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return TimeCard{}, fmt.Errorf("store: create time card: %w", err)
+	}
+	return c, nil
 }
 
 // createTimeCardRow records one card in one statement: the service and whether it and

@@ -27,9 +27,12 @@ type TimeCard struct {
 	Notes      string         `db:"notes" json:"notes"`
 	InvoiceID  sql.NullInt64  `db:"invoice_id" json:"-"`
 	DeletedAt  sql.NullTime   `db:"deleted_at" json:"-"`
-	Version    int64          `db:"version" json:"version"`
-	CreatedAt  time.Time      `db:"created_at" json:"created_at"`
-	UpdatedAt  time.Time      `db:"updated_at" json:"updated_at"`
+	// UndoUntil is set on a deleted card while its delete may still be undone; its
+	// deletion is not sent to QBO before then.
+	UndoUntil sql.NullTime `db:"undo_until" json:"-"`
+	Version   int64        `db:"version" json:"version"`
+	CreatedAt time.Time    `db:"created_at" json:"created_at"`
+	UpdatedAt time.Time    `db:"updated_at" json:"updated_at"`
 	// SyncStatus and SyncMessage come from sync_states ("never" when absent).
 	SyncStatus  string `db:"sync_status" json:"sync_status"`
 	SyncMessage string `db:"sync_message" json:"sync_message"`
@@ -51,6 +54,9 @@ type TimeCardInput struct {
 	Billable   bool
 	RateCents  int64
 	Notes      string
+	// EditApproved is an admin's change: time in an approved week may change. Without
+	// it the database refuses such a change with a *WeekLockedError.
+	EditApproved bool
 }
 
 // TimeCardFilter narrows a list of cards. Zero values do not filter.
@@ -58,6 +64,8 @@ type TimeCardFilter struct {
 	From, To   time.Time // inclusive work dates
 	UserID     int64
 	CustomerID int64
+	ServiceID  int64
+	Billable   *bool  // nil: both
 	Status     string // a sync status
 	Unbilled   bool
 	IDs        []int64
@@ -68,7 +76,7 @@ type TimeCardFilter struct {
 
 const timeCardSelect = `SELECT t.id, t.account_id, t.user_id, t.customer_id, t.service_id, t.work_date, t.minutes,
 	to_char(t.start_time, 'HH24:MI') AS start_time, to_char(t.end_time, 'HH24:MI') AS end_time, t.billable, t.rate_cents,
-	t.notes, t.invoice_id, t.deleted_at, t.version, t.created_at, t.updated_at,
+	t.notes, t.invoice_id, t.deleted_at, t.undo_until, t.version, t.created_at, t.updated_at,
 	COALESCE(ss.status, 'never') AS sync_status, COALESCE(ss.message, '') AS sync_message
 	FROM time_cards t LEFT JOIN sync_states ss ON ss.account_id = t.account_id AND ss.object_type = 'time_card' AND ss.object_id = t.id`
 
@@ -87,19 +95,21 @@ func (s *Store) GetTimeCard(ctx context.Context, accountID, id int64) (TimeCard,
 }
 
 // GetTimeCardsForSync returns the cards with these ids, including deleted ones whose
-// deletion has not reached QBO yet.
+// deletion has not reached QBO yet. A deletion still inside its undo window is left
+// out, whatever asks: it must not reach QBO before the window ends.
 func (s *Store) GetTimeCardsForSync(ctx context.Context, accountID int64, ids []int64) ([]TimeCard, error) {
 	var out []TimeCard
-	err := s.db.SelectContext(ctx, &out, timeCardSelect+` WHERE t.account_id = $1 AND t.id = ANY($2) ORDER BY t.id`, accountID, pq.Array(ids))
+	err := s.db.SelectContext(ctx, &out, timeCardSelect+` WHERE t.account_id = $1 AND t.id = ANY($2) AND t.undo_until IS NULL ORDER BY t.id`, accountID, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("store: get time cards for sync: %w", mapError(err))
 	}
 	return out, nil
 }
 
-// pendingDelete is a deleted card still linked to a TimeActivity it has not deleted.
-const pendingDelete = `EXISTS (SELECT 1 FROM qbo_links l WHERE l.account_id = t.account_id AND l.object_type = 'time_card'
-	AND l.object_id = t.id AND NOT l.qbo_deleted)`
+// pendingDelete is a deleted card still linked to a TimeActivity it has not deleted,
+// past its undo window.
+const pendingDelete = `(t.undo_until IS NULL AND EXISTS (SELECT 1 FROM qbo_links l WHERE l.account_id = t.account_id
+	AND l.object_type = 'time_card' AND l.object_id = t.id AND NOT l.qbo_deleted))`
 
 // ListTimeCards lists the account's live cards (and, with f.PendingDeletes, deleted
 // ones still to be deleted in QBO) by date, user and id.
@@ -125,6 +135,12 @@ func (s *Store) ListTimeCards(ctx context.Context, accountID int64, f TimeCardFi
 	}
 	if f.CustomerID != 0 {
 		add("t.customer_id = ?", f.CustomerID)
+	}
+	if f.ServiceID != 0 {
+		add("t.service_id = ?", f.ServiceID)
+	}
+	if f.Billable != nil {
+		add("t.billable = ?", *f.Billable)
 	}
 	if f.Status != "" {
 		add("COALESCE(ss.status, 'never') = ?", f.Status)
@@ -153,23 +169,38 @@ func lockEditableCard(ctx context.Context, tx *sqlx.Tx, accountID, id int64) (Ti
 	if err != nil {
 		return TimeCard{}, fmt.Errorf("store: lock time card: %w", mapError(err))
 	}
-	if c.InvoiceID.Valid {
-		var number string
-		_ = tx.GetContext(ctx, &number, `SELECT number FROM invoices WHERE account_id = $1 AND id = $2`, accountID, c.InvoiceID.Int64)
-		return TimeCard{}, &ConflictError{Reason: fmt.Sprintf("this time is billed on invoice %s; remove it from the invoice first", number)}
-	}
-	if c.SyncStatus == StatusSyncing {
-		return TimeCard{}, &ConflictError{Reason: "this time is being synced with QuickBooks right now; try again when the sync finishes"}
+	if err := uneditable(ctx, tx, c); err != nil {
+		return TimeCard{}, err
 	}
 	return c, nil
+}
+
+// uneditable says why a locked card must not change silently (a *ConflictError), or
+// nil: billed on an invoice, or being written by a sync right now.
+func uneditable(ctx context.Context, tx *sqlx.Tx, c TimeCard) error {
+	if c.InvoiceID.Valid {
+		var number string
+		_ = tx.GetContext(ctx, &number, `SELECT number FROM invoices WHERE account_id = $1 AND id = $2`, c.AccountID, c.InvoiceID.Int64)
+		return &ConflictError{Reason: fmt.Sprintf("this time is billed on invoice %s; remove it from the invoice first", number)}
+	}
+	if c.SyncStatus == StatusSyncing {
+		return &ConflictError{Reason: "this time is being synced with QuickBooks right now; try again when the sync finishes"}
+	}
+	return nil
 }
 
 // UpdateTimeCard replaces a card's fields and bumps its version; a synced card becomes
 // "changed" and re-syncs to the same QBO TimeActivity. A card naming an inactive
 // customer or service is refused with an *InactiveError, even one it had already:
-// QBO would refuse its TimeActivity.
+// QBO would refuse its TimeActivity. A card moved into or out of an approved week of
+// its person is refused with a *WeekLockedError unless in.EditApproved.
 func (s *Store) UpdateTimeCard(ctx context.Context, accountID, id int64, in TimeCardInput) (TimeCard, error) {
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		if in.EditApproved {
+			if err := allowApprovedEdits(ctx, tx); err != nil {
+				return err
+			}
+		}
 		if _, err := lockEditableCard(ctx, tx, accountID, id); err != nil {
 			return err
 		}
@@ -202,9 +233,10 @@ func (s *Store) UpdateTimeCard(ctx context.Context, accountID, id int64, in Time
 	return s.GetTimeCard(ctx, accountID, id)
 }
 
-// DeleteTimeCard deletes a card. A card that reached QBO is kept, marked deleted, until
-// its next sync deletes the TimeActivity; one that never synced is removed at once.
-// It reports whether the deletion still has to reach QBO.
+// DeleteTimeCard deletes a card at once, without an undo window (scripts and tests; the
+// app deletes with DeleteTimeCards). A card that reached QBO is kept, marked deleted,
+// until its next sync deletes the TimeActivity; one that never synced is removed at
+// once. It reports whether the deletion still has to reach QBO.
 func (s *Store) DeleteTimeCard(ctx context.Context, accountID, id int64) (pendingQBO bool, err error) {
 	err = s.InTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := lockEditableCard(ctx, tx, accountID, id); err != nil {

@@ -17,6 +17,7 @@ import (
 type Stranded interface {
 	ListSyncing(ctx context.Context, before time.Time) ([]store.Syncing, error)
 	ReleaseSyncing(ctx context.Context, accountID int64, objectType string, ids []int64, workflowID string, before time.Time, message string) ([]int64, error)
+	ClaimDueTimeCardDeletes(ctx context.Context, accountID int64) ([]store.DueDeletes, error)
 }
 
 // MsgStranded is the history entry of an object the sweep returned from "syncing".
@@ -68,8 +69,39 @@ func (w *Sweeper) logger() *slog.Logger {
 
 // Sweep returns the stranded objects it finds and says how many. While Temporal
 // cannot be reached it leaves everything as it is: it cannot tell a stranded object
-// from one a paused sync will still take on.
+// from one a paused sync will still take on. It also hands over deletes of time whose
+// undo window ended without the server that took them doing so (it stopped).
 func (w *Sweeper) Sweep(ctx context.Context) (int, error) {
+	released, err := w.sweepStranded(ctx)
+	if Unavailable(err) {
+		// Due deletes wait for a sweep that can hand them over.
+		return released, err
+	}
+	return released, errors.Join(err, w.SendDueDeletes(ctx))
+}
+
+// SendDueDeletes hands every deletion of time whose undo window is over, and that no
+// server handed over yet, to its account's time-card sync. One that cannot be started
+// stays a pending delete, which "Re-sync changed and failed" and the scheduled re-sync
+// send.
+func (w *Sweeper) SendDueDeletes(ctx context.Context) error {
+	due, err := w.Store.ClaimDueTimeCardDeletes(ctx, 0)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, d := range due {
+		if !d.Connected {
+			continue
+		}
+		if _, err := w.Starter.SyncTimeCards(ctx, d.AccountID, d.CardIDs); err != nil {
+			errs = append(errs, fmt.Errorf("syncs: sweep: send %d deletes of account %d: %w", len(d.CardIDs), d.AccountID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (w *Sweeper) sweepStranded(ctx context.Context) (int, error) {
 	grace := w.Grace
 	if grace <= 0 {
 		grace = 2 * time.Minute
