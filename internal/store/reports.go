@@ -89,28 +89,13 @@ type Report struct {
 // reportFilterSQL is the WHERE clause of f for the account, over time_cards t and its
 // sync state ss, and its arguments ($1 the account).
 func reportFilterSQL(accountID int64, f ReportFilter) (string, []any) {
-	args := []any{accountID, f.From.Format(time.DateOnly), f.To.Format(time.DateOnly)}
-	where := []string{"t.account_id = $1", "t.deleted_at IS NULL", "t.work_date BETWEEN $2 AND $3"}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
-	}
-	if f.UserID != 0 {
-		add("t.user_id = ?", f.UserID)
-	}
-	if f.CustomerID != 0 {
-		add("t.customer_id = ?", f.CustomerID)
-	}
-	if f.ServiceID != 0 {
-		add("t.service_id = ?", f.ServiceID)
-	}
-	if f.Billable != nil {
-		add("t.billable = ?", *f.Billable)
-	}
+	c := conds{where: []string{"t.account_id = $1", "t.deleted_at IS NULL", "t.work_date BETWEEN $2 AND $3"},
+		args: []any{accountID, f.From.Format(time.DateOnly), f.To.Format(time.DateOnly)}}
+	c.cards(f.UserID, f.CustomerID, f.ServiceID, f.Billable)
 	if f.Synced != nil {
-		add("(ss.status IS NOT DISTINCT FROM 'synced') = ?", *f.Synced)
+		c.add("(ss.status IS NOT DISTINCT FROM 'synced') = ?", *f.Synced)
 	}
-	return strings.Join(where, " AND "), args
+	return c.sql(), c.args
 }
 
 // weekOfSQL is the first day of the week of the date column day, weeks starting on

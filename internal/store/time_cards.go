@@ -118,41 +118,25 @@ func (s *Store) ListTimeCards(ctx context.Context, accountID int64, f TimeCardFi
 	if f.PendingDeletes {
 		live = "(t.deleted_at IS NULL OR " + pendingDelete + ")"
 	}
-	where := []string{"t.account_id = $1", live}
-	args := []any{accountID}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
-	}
+	c := conds{where: []string{"t.account_id = $1", live}, args: []any{accountID}}
 	if !f.From.IsZero() {
-		add("t.work_date >= ?", f.From.Format(time.DateOnly))
+		c.add("t.work_date >= ?", f.From.Format(time.DateOnly))
 	}
 	if !f.To.IsZero() {
-		add("t.work_date <= ?", f.To.Format(time.DateOnly))
+		c.add("t.work_date <= ?", f.To.Format(time.DateOnly))
 	}
-	if f.UserID != 0 {
-		add("t.user_id = ?", f.UserID)
-	}
-	if f.CustomerID != 0 {
-		add("t.customer_id = ?", f.CustomerID)
-	}
-	if f.ServiceID != 0 {
-		add("t.service_id = ?", f.ServiceID)
-	}
-	if f.Billable != nil {
-		add("t.billable = ?", *f.Billable)
-	}
+	c.cards(f.UserID, f.CustomerID, f.ServiceID, f.Billable)
 	if f.Status != "" {
-		add("COALESCE(ss.status, 'never') = ?", f.Status)
+		c.add("COALESCE(ss.status, 'never') = ?", f.Status)
 	}
 	if f.Unbilled {
-		where = append(where, "t.invoice_id IS NULL")
+		c.where = append(c.where, "t.invoice_id IS NULL")
 	}
 	if len(f.IDs) > 0 {
-		add("t.id = ANY(?)", pq.Array(f.IDs))
+		c.add("t.id = ANY(?)", pq.Array(f.IDs))
 	}
-	args = append(args, p.limit(), p.Offset)
-	q := timeCardSelect + ` WHERE ` + strings.Join(where, " AND ") +
+	args := append(c.args, p.limit(), p.Offset)
+	q := timeCardSelect + ` WHERE ` + c.sql() +
 		fmt.Sprintf(` ORDER BY t.work_date, t.user_id, t.id LIMIT $%d OFFSET $%d`, len(args)-1, len(args))
 	var out []TimeCard
 	if err := s.db.SelectContext(ctx, &out, q, args...); err != nil {
@@ -248,3 +232,33 @@ func (s *Store) DeleteTimeCard(ctx context.Context, accountID, id int64) (pendin
 	})
 	return pendingQBO, err
 }
+
+// conds builds a WHERE clause over time cards t: each condition's ? becomes the next
+// numbered parameter.
+type conds struct {
+	where []string
+	args  []any
+}
+
+func (c *conds) add(cond string, v any) {
+	c.args = append(c.args, v)
+	c.where = append(c.where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(c.args))))
+}
+
+// cards narrows to a person, customer, service (each unless 0) and billable (unless nil).
+func (c *conds) cards(userID, customerID, serviceID int64, billable *bool) {
+	if userID != 0 {
+		c.add("t.user_id = ?", userID)
+	}
+	if customerID != 0 {
+		c.add("t.customer_id = ?", customerID)
+	}
+	if serviceID != 0 {
+		c.add("t.service_id = ?", serviceID)
+	}
+	if billable != nil {
+		c.add("t.billable = ?", *billable)
+	}
+}
+
+func (c *conds) sql() string { return strings.Join(c.where, " AND ") }

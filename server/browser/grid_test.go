@@ -17,7 +17,7 @@ import (
 type gridPerson struct {
 	user              store.User
 	customer, service int64
-	customerRate      int64
+	serviceRate       int64
 }
 
 func (s *session) gridPerson() gridPerson {
@@ -35,7 +35,7 @@ func (s *session) gridPerson() gridPerson {
 	if err != nil || len(services) != 1 {
 		s.t.Fatalf("services %v: %v", services, err)
 	}
-	return gridPerson{user: u, customer: customers[0].ID, service: services[0].ID, customerRate: services[0].RateCents}
+	return gridPerson{user: u, customer: customers[0].ID, service: services[0].ID, serviceRate: services[0].RateCents}
 }
 
 // cell is the CSS id of the person's Globex / Consulting cell on date.
@@ -55,7 +55,7 @@ func (s *session) minutesByDate(p gridPerson, from, to string) (map[string]int, 
 	got := map[string]int{}
 	for _, c := range cards {
 		got[c.Date()] += c.Minutes
-		if c.CustomerID != p.customer || c.ServiceID != p.service || !c.Billable || c.RateCents != p.customerRate {
+		if c.CustomerID != p.customer || c.ServiceID != p.service || !c.Billable || c.RateCents != p.serviceRate {
 			s.t.Fatalf("card %+v is not Globex / Consulting, billable at the service's rate", c)
 		}
 	}
@@ -149,7 +149,7 @@ func TestGridWeekEnteredByKeyboardOnly(t *testing.T) {
 	sunday, _ := time.Parse(time.DateOnly, "2026-03-08")
 	for _, m := range []int{30, 15} {
 		if _, err := a.store.CreateTimeCard(ctx, p.user.AccountID, store.TimeCardInput{UserID: p.user.ID, CustomerID: p.customer, ServiceID: p.service,
-			WorkDate: sunday, Minutes: m, Billable: true, RateCents: p.customerRate}); err != nil {
+			WorkDate: sunday, Minutes: m, Billable: true, RateCents: p.serviceRate}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -20,23 +20,12 @@ import (
 func (s *session) seedWeek(n int, minutes func(i int) int) {
 	s.t.Helper()
 	ctx := context.Background()
-	u, err := s.a.store.FindUserByEmail(ctx, s.email)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	customers, err := s.a.store.ListCustomers(ctx, u.AccountID, "Globex", store.Page{})
-	if err != nil || len(customers) != 1 {
-		s.t.Fatalf("customers %v: %v", customers, err)
-	}
-	services, err := s.a.store.ListServices(ctx, u.AccountID, "Consulting", store.Page{})
-	if err != nil || len(services) != 1 {
-		s.t.Fatalf("services %v: %v", services, err)
-	}
+	p := s.gridPerson()
 	monday, _ := time.Parse(time.DateOnly, week)
 	for i := range n {
-		if _, err := s.a.store.CreateTimeCard(ctx, u.AccountID, store.TimeCardInput{UserID: u.ID, CustomerID: customers[0].ID,
-			ServiceID: services[0].ID, WorkDate: monday.AddDate(0, 0, i%7), Minutes: minutes(i), Billable: true,
-			RateCents: services[0].RateCents}); err != nil {
+		if _, err := s.a.store.CreateTimeCard(ctx, p.user.AccountID, store.TimeCardInput{UserID: p.user.ID, CustomerID: p.customer,
+			ServiceID: p.service, WorkDate: monday.AddDate(0, 0, i%7), Minutes: minutes(i), Billable: true,
+			RateCents: p.serviceRate}); err != nil {
 			s.t.Fatal(err)
 		}
 	}
