@@ -194,3 +194,29 @@ func TestSyncOnlyApprovedTimeLeavesOutWeeksNotApproved(t *testing.T) {
 		t.Fatalf("unticking the option: %d, %+v", status, a)
 	}
 }
+
+// TestApprovedWeekIsLockedInTheGrid: the member's weekly grid of an approved week says
+// so with its cells disabled and no "Add row" (a post is refused by the store all the
+// same); the admin's grid of that person says it is approved and stays editable.
+func TestApprovedWeekIsLockedInTheGrid(t *testing.T) {
+	_, owner, member, f := lockEnv(t)
+	member.timeCard(f, "2027-03-02", 60)
+	owner.call("POST", "/api/v1/week-approvals", map[string]any{"user_id": member.me.User.ID, "week": lockWeek}, http.StatusCreated, nil)
+
+	_, page := member.page("/timesheet/grid?week=" + lockWeek)
+	for _, want := range []string{"This week was approved by Olive on 3 Mar; ask an admin to reopen it", `<fieldset class="plain" disabled aria-describedby="week-lock">`} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("the member's grid of the locked week does not show %q:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, `id="add-row"`) {
+		t.Fatal("the locked grid still offers Add row")
+	}
+	if _, page := member.page("/timesheet/grid?week=2027-03-08"); strings.Contains(page, `id="week-lock"`) || strings.Contains(page, "disabled aria-describedby") {
+		t.Fatal("the next week's grid shows the lock")
+	}
+	_, page = owner.page(fmt.Sprintf("/timesheet/grid?week=%s&user_id=%d", lockWeek, member.me.User.ID))
+	if !strings.Contains(page, "as an admin you can still change it") || strings.Contains(page, "disabled aria-describedby") {
+		t.Fatalf("the admin's grid of the approved week:\n%s", page)
+	}
+}

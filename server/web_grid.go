@@ -2,6 +2,7 @@ package server
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -38,6 +39,10 @@ type gridData struct {
 	Users     []userJSON
 	Customers []store.Customer
 	Services  []serviceJSON
+	// Approval says who approved the person's week and when ("" when it is not);
+	// Locked: it is the signed-in member's own, so the grid cannot change it.
+	Approval string
+	Locked   bool
 }
 
 // gridDayView is a column: its day and the day's total.
@@ -132,6 +137,10 @@ func (s *Server) grid(c *gin.Context, status int, post *gridPost) {
 		d.RowUser = by.User.ID
 	}
 	d.ListURL = "/timesheet?week=" + d.From + string(d.Query)
+	if err := s.gridApproval(ctx, by, pd, d, from); err != nil {
+		s.fail(c, err)
+		return
+	}
 	lists := &timesheetData{}
 	if err := s.loadLists(c, lists); err != nil {
 		s.fail(c, err)
@@ -380,4 +389,28 @@ func savedText(saved gridSaved) string {
 		return "Saved: every cell is up to date."
 	}
 	return "Saved: " + strings.Join(parts, ", ") + "."
+}
+
+// gridApproval shows whether the week of the grid's person is approved: locked for a
+// member (the store refuses their changes all the same), still open to an admin.
+func (s *Server) gridApproval(ctx context.Context, by actor, pd *pageData, d *gridData, from time.Time) error {
+	person := d.UserID
+	if !by.admin() {
+		person = by.User.ID
+	}
+	if person == 0 {
+		return nil
+	}
+	approved, err := s.app.weekApprovalsOf(ctx, by.AccountID, person, from)
+	if err != nil {
+		return err
+	}
+	if ap, ok := approved[person]; ok {
+		d.Locked = !by.admin()
+		d.Approval = fmt.Sprintf("Approved by %s on %s", ap.ApprovedBy, pd.zoned(ap.ApprovedAt))
+		if d.Locked {
+			d.Approval = lockWords(ap.ApprovedBy, pd.zoned(ap.ApprovedAt))
+		}
+	}
+	return nil
 }
