@@ -413,3 +413,29 @@ func TestTimerStopKeepsApprovedWeeksLocked(t *testing.T) {
 		t.Fatalf("the admin's stop recorded %+v", card)
 	}
 }
+
+// TestTimerStartsAndStopsFromTheWeeklyGrid: the grid shows the timer block; its forms
+// come back to the grid (the week of the card a stop records).
+func TestTimerStartsAndStopsFromTheWeeklyGrid(t *testing.T) {
+	_, clk, owner, f := timerEnv(t)
+	clk.set(inBerlin(1, 9, 12, 0))
+	if _, html := owner.page("/timesheet/grid"); !strings.Contains(html, `id="timer-start"`) || !strings.Contains(html, `name="back" value="grid"`) {
+		t.Fatal("the grid does not offer to start a timer")
+	}
+	status, loc, _ := owner.form("/timer", owner.withCSRF("back", "grid", "timer_customer_id", itoa64(f.Customer.ID),
+		"timer_service_id", itoa64(f.Service.ID), "timer_billable", "true"), "")
+	if status != http.StatusSeeOther || loc != "/timesheet/grid#timer" {
+		t.Fatalf("start from the grid: %d %s", status, loc)
+	}
+	clk.set(inBerlin(1, 10, 0, 0))
+	if _, html := owner.page("/timesheet/grid"); !strings.Contains(html, `id="timer-running"`) || !strings.Contains(html, `id="timer-stop"`) {
+		t.Fatal("the grid does not show the running timer")
+	}
+	status, loc, _ = owner.form("/timer/stop", owner.withCSRF("back", "grid"), "")
+	if status != http.StatusSeeOther || loc != "/timesheet/grid?week=2027-03-01" {
+		t.Fatalf("stop from the grid: %d %s", status, loc)
+	}
+	if cards := owner.cards(); len(cards) != 1 || cards[0].Minutes != 48 {
+		t.Fatalf("cards after the stop: %+v", cards)
+	}
+}

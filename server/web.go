@@ -49,7 +49,9 @@ type pageData struct {
 	// Timer is the signed-in person's running timer (nil: none), which the header of
 	// every page shows (web_timer.go).
 	Timer *timerJSON
-	Data  any
+	// TimerBack is the page the timer's forms come back to ("grid"; "": the timesheet).
+	TimerBack string
+	Data      any
 }
 
 // zone is the account's time zone, in which pages show every time (UTC for nobody).

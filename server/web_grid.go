@@ -110,6 +110,7 @@ func (s *Server) uiGrid(c *gin.Context) { s.grid(c, http.StatusOK, nil) }
 func (s *Server) grid(c *gin.Context, status int, post *gridPost) {
 	pd := s.pageData(c, "Weekly grid", "timesheet")
 	pd.Skip = skipLink{To: "#grid", Text: "Skip to the grid"}
+	pd.TimerBack = "grid"
 	ctx, by := c.Request.Context(), actorOf(c)
 	acct, err := s.app.Settings(ctx, by)
 	if err != nil {

@@ -90,7 +90,7 @@ func parseTemplates() map[string]*template.Template {
 		"invoices": "invoices.html", "invoice_edit": "invoice_edit.html", "customers": "customers.html",
 		"services": "services.html", "users": "users.html", "settings": "settings.html", "sync": "sync.html", "outbox": "outbox.html",
 		"confirm": "confirm.html",
-		"grid":    "grid.html",
+		"grid":    "grid.html timer.html",
 		"reports": "reports.html",
 	}
 	out := map[string]*template.Template{}

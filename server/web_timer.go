@@ -59,7 +59,20 @@ func (s *Server) uiStartTimer(c *gin.Context) {
 			out.Timer.CustomerName, out.Timer.ServiceName)
 	}
 	s.flash(c, "ok", msg)
-	s.redirect(c, "/timesheet#timer")
+	s.redirect(c, timerBack(c, "", "#timer"))
+}
+
+// timerBack is the page a timer form came from (the timesheet, or its weekly grid with
+// back=grid), at the week of day ("": this week) and the fragment.
+func timerBack(c *gin.Context, day, fragment string) string {
+	page := "/timesheet"
+	if c.PostForm("back") == "grid" {
+		page = "/timesheet/grid"
+	}
+	if day != "" {
+		page += "?week=" + url.QueryEscape(day)
+	}
+	return page + fragment
 }
 
 // uiStopTimer stops the timer. A timer that ran past midnight or over 12 hours draws
@@ -83,7 +96,7 @@ func (s *Server) uiStopTimer(c *gin.Context) {
 		t, tc, err = s.app.stopTimer(c.Request.Context(), actorOf(c), 0, in)
 		if err == nil {
 			s.flash(c, "ok", fmt.Sprintf("Timer stopped: %s recorded for %s on %s.", hmOf(tc.Minutes), workName(t), dayName(tc.Date)))
-			s.redirect(c, "/timesheet?week="+url.QueryEscape(tc.Date))
+			s.redirect(c, timerBack(c, tc.Date, ""))
 			return
 		}
 	}
@@ -93,16 +106,16 @@ func (s *Server) uiStopTimer(c *gin.Context) {
 // uiDiscardTimer throws the timer shown away (after a confirmation).
 func (s *Server) uiDiscardTimer(c *gin.Context) {
 	_ = c.Request.ParseForm()
-	if !s.confirmed(c, "timesheet", "/timesheet#timer", confirmData{Question: "Discard the running timer?",
+	if !s.confirmed(c, "timesheet", timerBack(c, "", "#timer"), confirmData{Question: "Discard the running timer?",
 		Detail: "Nothing is recorded: the time since it started is thrown away.", Yes: "Discard"}) {
 		return
 	}
 	id, _ := strconv.ParseInt(c.PostForm("timer_id"), 10, 64)
-	if s.failedBack(c, "/timesheet#timer", s.app.DiscardTimer(c.Request.Context(), actorOf(c), 0, id)) {
+	if s.failedBack(c, timerBack(c, "", "#timer"), s.app.DiscardTimer(c.Request.Context(), actorOf(c), 0, id)) {
 		return
 	}
 	s.flash(c, "ok", "Timer discarded; nothing was recorded.")
-	s.redirect(c, "/timesheet")
+	s.redirect(c, timerBack(c, "", ""))
 }
 
 // timerFormFailed draws the timesheet again after a timer form failed: the stop's
