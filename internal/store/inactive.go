@@ -40,6 +40,15 @@ type cardReferences struct {
 // after a write was refused, so the writes themselves stay one statement. It returns
 // nil when nothing is wrong any more (the reference changed meanwhile).
 func cardReferenceError(ctx context.Context, q queryer, accountID, customerID, serviceID int64) error {
+	return referenceError(ctx, q, accountID, &customerID, &serviceID)
+}
+
+// referenceError is cardReferenceError of the references named (nil: not checked), as
+// a change of some fields of many cards names them.
+func referenceError(ctx context.Context, q queryer, accountID int64, customerID, serviceID *int64) error {
+	if customerID == nil && serviceID == nil {
+		return nil
+	}
 	var r cardReferences
 	err := q.GetContext(ctx, &r, `SELECT s.active AS service_active, COALESCE(s.name, '') AS service_name,
 		EXISTS (SELECT 1 FROM qbo_links l WHERE l.account_id = $1 AND l.object_type = 'service' AND l.object_id = $3
@@ -53,14 +62,15 @@ func cardReferenceError(ctx context.Context, q queryer, accountID, customerID, s
 	if err != nil {
 		return fmt.Errorf("store: check time card references: %w", mapError(err))
 	}
+	service, customer := serviceID != nil, customerID != nil
 	switch {
-	case !r.ServiceActive.Valid:
+	case service && !r.ServiceActive.Valid:
 		return &ReferenceError{Field: "service_id", Constraint: "time_cards_account_id_service_id_fkey"}
-	case !r.CustomerActive.Valid:
+	case customer && !r.CustomerActive.Valid:
 		return &ReferenceError{Field: "customer_id", Constraint: "time_cards_account_id_customer_id_fkey"}
-	case !r.CustomerActive.Bool:
+	case customer && !r.CustomerActive.Bool:
 		return &InactiveError{Field: "customer_id", ObjectType: ObjectCustomer, Name: r.CustomerName, InQuickBooks: r.CustomerLinked}
-	case !r.ServiceActive.Bool:
+	case service && !r.ServiceActive.Bool:
 		return &InactiveError{Field: "service_id", ObjectType: ObjectService, Name: r.ServiceName, InQuickBooks: r.ServiceLinked}
 	}
 	return nil

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 
@@ -50,7 +49,7 @@ type BulkResult struct {
 func (s *Store) BulkUpdateTimeCards(ctx context.Context, accountID int64, ids []int64, ch BulkChange, by CardEditor) (BulkResult, error) {
 	var out BulkResult
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if err := checkBulkRefs(ctx, tx, accountID, ch); err != nil {
+		if err := referenceError(ctx, tx, accountID, ch.CustomerID, ch.ServiceID); err != nil {
 			return err
 		}
 		cards, err := by.begin(ctx, tx, accountID, ids, false)
@@ -104,40 +103,6 @@ func (s *Store) BulkUpdateTimeCards(ctx context.Context, accountID int64, ids []
 		return BulkResult{}, fmt.Errorf("store: bulk update time cards: %w", err)
 	}
 	return out, nil
-}
-
-// checkBulkRefs refuses a customer or service the change names that is unknown in the
-// account or inactive.
-func checkBulkRefs(ctx context.Context, tx *sqlx.Tx, accountID int64, ch BulkChange) error {
-	for _, ref := range []struct {
-		id                *int64
-		table, typ, field string
-	}{{ch.CustomerID, "customers", ObjectCustomer, "customer_id"}, {ch.ServiceID, "services", ObjectService, "service_id"}} {
-		if ref.id == nil {
-			continue
-		}
-		nameColumn := "name"
-		if ref.table == "customers" {
-			nameColumn = "display_name"
-		}
-		var r struct {
-			Active bool   `db:"active"`
-			Name   string `db:"name"`
-			Linked bool   `db:"linked"`
-		}
-		err := tx.GetContext(ctx, &r, `SELECT active, `+nameColumn+` AS name, EXISTS (SELECT 1 FROM qbo_links l WHERE l.account_id = $1
-			AND l.object_type = $3 AND l.object_id = $2 AND NOT l.qbo_deleted) AS linked FROM `+ref.table+` WHERE account_id = $1 AND id = $2`,
-			accountID, *ref.id, ref.typ)
-		switch {
-		case err == sql.ErrNoRows:
-			return &ReferenceError{Field: ref.field, Constraint: "time_cards_account_id_" + ref.field + "_fkey"}
-		case err != nil:
-			return fmt.Errorf("store: check %s: %w", ref.field, mapError(err))
-		case !r.Active:
-			return &InactiveError{Field: ref.field, ObjectType: ref.typ, Name: r.Name, InQuickBooks: r.Linked}
-		}
-	}
-	return nil
 }
 
 // weekLockOf is the approval that locks card c, as the refusal a single edit of it
