@@ -89,22 +89,37 @@ func (s *Store) CreateTimeCard(ctx context.Context, accountID int64, in TimeCard
 func (s *Store) createInApprovedWeek(ctx context.Context, accountID int64, in TimeCardInput) (TimeCard, error) {
 	var c TimeCard
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if err := allowApprovedEdits(ctx, tx); err != nil {
-			return err
-		}
-		err := tx.GetContext(ctx, &c, createTimeCardRowSQL, accountID, in.UserID, in.CustomerID, in.ServiceID, in.WorkDate.Format(time.DateOnly),
-			in.Minutes, nullTime(in.StartTime), nullTime(in.EndTime), in.Billable, in.RateCents, in.Notes)
-		if err = mapError(err); errors.Is(err, ErrNotFound) {
-			if err = cardReferenceError(ctx, tx, accountID, in.CustomerID, in.ServiceID); err == nil {
-				err = &ConflictError{Reason: "the customer or service changed while the time was recorded; try again"}
-			}
-		}
+		var err error
+		c, err = insertCard(ctx, tx, accountID, in)
 		return err
 	})
 	if err != nil {
 		return TimeCard{}, fmt.Errorf("store: create time card: %w", err)
 	}
 	return c, nil
+}
+
+// insertCard records one card inside a transaction with the statement CreateTimeCard
+// uses, so the same references and active checks apply, and the same lock of approved
+// weeks (a trigger; in.EditApproved lifts it for an admin).
+func insertCard(ctx context.Context, tx *sqlx.Tx, accountID int64, in TimeCardInput) (TimeCard, error) {
+	if in.EditApproved {
+		if err := allowApprovedEdits(ctx, tx); err != nil {
+			return TimeCard{}, err
+		}
+	}
+	var c TimeCard
+	err := tx.GetContext(ctx, &c, createTimeCardRowSQL, accountID, in.UserID, in.CustomerID, in.ServiceID, in.WorkDate.Format(time.DateOnly),
+		in.Minutes, nullTime(in.StartTime), nullTime(in.EndTime), in.Billable, in.RateCents, in.Notes)
+	if err == nil {
+		return c, nil
+	}
+	if err = mapError(err); errors.Is(err, ErrNotFound) {
+		if err = cardReferenceError(ctx, tx, accountID, in.CustomerID, in.ServiceID); err == nil {
+			err = &ConflictError{Reason: "the customer or service changed while the time was recorded; try again"}
+		}
+	}
+	return TimeCard{}, err
 }
 
 // createTimeCardRow records one card in one statement: the service and whether it and

@@ -52,11 +52,16 @@ func (e *TimerRunningError) Error() string {
 func (e *TimerRunningError) Is(target error) bool { return target == ErrConflict }
 
 // timerSelect reads a timer t with the names of its customer and service.
-const timerSelect = `SELECT t.id, t.account_id, t.user_id, t.customer_id, t.service_id, t.notes, t.billable, t.started_at, t.created_at,
-	c.display_name AS customer_name, s.name AS service_name
-	FROM timers t
-	JOIN customers c ON c.account_id = t.account_id AND c.id = t.customer_id
+const timerSelect = timerColumns + ` FROM timers t ` + timerJoins
+
+// timerColumns and timerJoins read a timer t (the table, or a statement's rows named
+// t) with the names of its customer and service.
+const (
+	timerColumns = `SELECT t.id, t.account_id, t.user_id, t.customer_id, t.service_id, t.notes, t.billable, t.started_at, t.created_at,
+	c.display_name AS customer_name, s.name AS service_name`
+	timerJoins = `JOIN customers c ON c.account_id = t.account_id AND c.id = t.customer_id
 	JOIN services s ON s.account_id = t.account_id AND s.id = t.service_id`
+)
 
 // startTimerSQL starts a timer when its customer and service are active and the person
 // has none running; otherwise no row comes back (an unknown user breaks a foreign key).
@@ -66,11 +71,7 @@ const startTimerSQL = `WITH ok AS (SELECT 1 FROM services WHERE account_id = $1 
 			SELECT $1, $2, $3, $4, $5, $6, $7 FROM ok
 			ON CONFLICT (account_id, user_id) DO NOTHING
 			RETURNING *)
-	SELECT t.id, t.account_id, t.user_id, t.customer_id, t.service_id, t.notes, t.billable, t.started_at, t.created_at,
-		c.display_name AS customer_name, s.name AS service_name
-	FROM t
-	JOIN customers c ON c.account_id = t.account_id AND c.id = t.customer_id
-	JOIN services s ON s.account_id = t.account_id AND s.id = t.service_id`
+	` + timerColumns + ` FROM t ` + timerJoins
 
 // timerFields maps the timers table's foreign keys to the fields a person would fix.
 var timerFields = map[string]string{
@@ -152,7 +153,7 @@ func (s *Store) StopTimer(ctx context.Context, accountID, timerID int64, card Ti
 		if err = deleteTimer(ctx, tx, accountID, timerID); err != nil {
 			return err
 		}
-		tc, err = insertTimerCard(ctx, tx, accountID, card)
+		tc, err = insertCard(ctx, tx, accountID, card)
 		return err
 	})
 	if err != nil {
@@ -174,7 +175,7 @@ func (s *Store) SwitchTimer(ctx context.Context, accountID, timerID int64, card 
 		if err = deleteTimer(ctx, tx, accountID, timerID); err != nil {
 			return err
 		}
-		if tc, err = insertTimerCard(ctx, tx, accountID, card); err != nil {
+		if tc, err = insertCard(ctx, tx, accountID, card); err != nil {
 			return err
 		}
 		t, err = startTimer(ctx, tx, accountID, next)
@@ -206,27 +207,4 @@ func deleteTimer(ctx context.Context, tx *sqlx.Tx, accountID, timerID int64) err
 	var id int64
 	err := tx.GetContext(ctx, &id, `DELETE FROM timers WHERE account_id = $1 AND id = $2 RETURNING id`, accountID, timerID)
 	return mapError(err)
-}
-
-// insertTimerCard records a timer's card inside the stop's transaction, with the
-// statement CreateTimeCard uses, so the same references and active checks apply, and
-// the same lock of approved weeks (a trigger; in.EditApproved lifts it for an admin).
-func insertTimerCard(ctx context.Context, tx *sqlx.Tx, accountID int64, in TimeCardInput) (TimeCard, error) {
-	if in.EditApproved {
-		if err := allowApprovedEdits(ctx, tx); err != nil {
-			return TimeCard{}, err
-		}
-	}
-	var c TimeCard
-	err := tx.GetContext(ctx, &c, createTimeCardRowSQL, accountID, in.UserID, in.CustomerID, in.ServiceID, in.WorkDate.Format(time.DateOnly),
-		in.Minutes, nullTime(in.StartTime), nullTime(in.EndTime), in.Billable, in.RateCents, in.Notes)
-	if err == nil {
-		return c, nil
-	}
-	if err = mapError(err); errors.Is(err, ErrNotFound) {
-		if err = cardReferenceError(ctx, tx, accountID, in.CustomerID, in.ServiceID); err == nil {
-			err = &ConflictError{Reason: "the customer or service changed while the time was recorded; try again"}
-		}
-	}
-	return TimeCard{}, err
 }
