@@ -73,8 +73,13 @@ func allowApprovedEdits(ctx context.Context, tx *sqlx.Tx) error {
 }
 
 // approvedCard holds when the card t's date is in an approved week of its person.
-const approvedCard = `EXISTS (SELECT 1 FROM week_approvals wa WHERE wa.account_id = t.account_id AND wa.user_id = t.user_id
-	AND wa.week_start BETWEEN t.work_date - 6 AND t.work_date)`
+var approvedCard = approvedCardOf("t")
+
+// approvedCardOf is approvedCard of the card the query calls alias.
+func approvedCardOf(alias string) string {
+	return `EXISTS (SELECT 1 FROM week_approvals wa WHERE wa.account_id = ` + alias + `.account_id AND wa.user_id = ` + alias + `.user_id
+	AND wa.week_start BETWEEN ` + alias + `.work_date - 6 AND ` + alias + `.work_date)`
+}
 
 const weekApprovalSelect = `SELECT a.account_id, a.user_id, a.week_start, a.approved_by, a.approved_at,
 	COALESCE(NULLIF(btrim(u.first_name), ''), u.email, 'an admin') AS approver_name
@@ -172,7 +177,6 @@ func (s *Store) CountUnapprovedChanges(ctx context.Context, accountID int64) (in
 // syncableTimeCard is the condition ListChangedObjects adds for time cards o: no
 // deletion still inside its undo window, and, while the account syncs only approved
 // time, live cards only in approved weeks.
-const syncableTimeCard = ` AND o.undo_until IS NULL AND (o.deleted_at IS NOT NULL
+var syncableTimeCard = ` AND o.undo_until IS NULL AND (o.deleted_at IS NOT NULL
 	OR NOT (SELECT sync_only_approved FROM accounts WHERE id = o.account_id)
-	OR EXISTS (SELECT 1 FROM week_approvals wa WHERE wa.account_id = o.account_id AND wa.user_id = o.user_id
-		AND wa.week_start BETWEEN o.work_date - 6 AND o.work_date))`
+	OR ` + approvedCardOf("o") + `)`
