@@ -15,7 +15,7 @@ import (
 // person changed. A save goes through the time card use cases (CreateTimeCard,
 // UpdateTimeCard, DeleteTimeCards), so a cell meets every rule a card does: inactive
 // customers and services, billed and syncing cards, a synced card becoming "changed",
-// a synced card's deletion going to QuickBooks at once.
+// a synced card's deletion going to QuickBooks once its undo window is over.
 
 // gridRow is one row of the grid: a person's time for one customer and service.
 type gridRow struct {
@@ -176,9 +176,6 @@ func (a *app) saveGridCell(ctx context.Context, by actor, e gridEdit, out *gridS
 	}
 	return err
 }
-
-// hm shows minutes as h:mm.
-func hm(minutes int) string { return fmt.Sprintf("%d:%02d", minutes/60, minutes%60) }
 
 // parseCellDuration reads the time typed into a grid cell: "1:30" (h:mm), "1.5" or
 // "1,5" (hours), "2h", "45m", "1h30m". Empty or zero is no time (set is false). A

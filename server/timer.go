@@ -343,7 +343,7 @@ func stopFacts(start, end time.Time) (timerFacts, bool) {
 		f.Message = fmt.Sprintf("This timer ran %s, %s, more than a time card holds (24 hours) — enter the end time", ran, why)
 		return f, true
 	}
-	f.SaveMinutes, f.Save = &minutes, hmOf(minutes)
+	f.SaveMinutes, f.Save = &minutes, hm(minutes)
 	f.Message = fmt.Sprintf("This timer ran %s, %s — save %d:%02d on %s, or enter the end time", ran, why, minutes/60, minutes%60, f.Day)
 	return f, true
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/mail"
 	"reflect"
 	"strconv"
@@ -282,3 +283,6 @@ func checkTimeZone(field, tz string) error {
 	}
 	return nil
 }
+
+// hm shows minutes as h:mm (the pages, the forms' time field, the timer's messages).
+func hm(minutes int) string { return fmt.Sprintf("%d:%02d", minutes/60, minutes%60) }

@@ -66,7 +66,7 @@ func parseTemplates() map[string]*template.Template {
 		"statusText": func(s string) string {
 			return map[string]string{"never": "not synced", "synced": "synced", "changed": "changed", "syncing": "syncing", "failed": "failed"}[s]
 		},
-		"hm": func(minutes int) string { return fmt.Sprintf("%d:%02d", minutes/60, minutes%60) },
+		"hm": hm,
 		"weekday": func(date string) string {
 			d, err := time.Parse(time.DateOnly, date)
 			if err != nil {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -71,7 +70,7 @@ func cardValues(tc timeCardJSON) url.Values {
 	f.Set("customer_id", strconv.FormatInt(tc.CustomerID, 10))
 	f.Set("service_id", strconv.FormatInt(tc.ServiceID, 10))
 	f.Set("date", tc.Date)
-	f.Set("hours", fmt.Sprintf("%d:%02d", tc.Minutes/60, tc.Minutes%60))
+	f.Set("hours", hm(tc.Minutes))
 	if tc.StartTime != nil {
 		f.Set("start_time", *tc.StartTime)
 		f.Set("end_time", *tc.EndTime)

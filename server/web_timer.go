@@ -55,7 +55,7 @@ func (s *Server) uiStartTimer(c *gin.Context) {
 	}
 	msg := fmt.Sprintf("Timer started for %s — %s.", out.Timer.CustomerName, out.Timer.ServiceName)
 	if sc := out.StoppedCard; sc != nil {
-		msg = fmt.Sprintf("Recorded %s of the previous timer on %s; timer started for %s — %s.", hmOf(sc.Minutes), dayName(sc.Date),
+		msg = fmt.Sprintf("Recorded %s of the previous timer on %s; timer started for %s — %s.", hm(sc.Minutes), dayName(sc.Date),
 			out.Timer.CustomerName, out.Timer.ServiceName)
 	}
 	s.flash(c, "ok", msg)
@@ -95,7 +95,7 @@ func (s *Server) uiStopTimer(c *gin.Context) {
 		var tc timeCardJSON
 		t, tc, err = s.app.stopTimer(c.Request.Context(), actorOf(c), 0, in)
 		if err == nil {
-			s.flash(c, "ok", fmt.Sprintf("Timer stopped: %s recorded for %s on %s.", hmOf(tc.Minutes), workName(t), dayName(tc.Date)))
+			s.flash(c, "ok", fmt.Sprintf("Timer stopped: %s recorded for %s on %s.", hm(tc.Minutes), workName(t), dayName(tc.Date)))
 			s.redirect(c, timerBack(c, tc.Date, ""))
 			return
 		}
@@ -163,6 +163,3 @@ func (s *Server) accountTimeZone(c *gin.Context) string {
 	}
 	return acct.TimeZone
 }
-
-// hmOf is minutes as h:mm.
-func hmOf(minutes int) string { return fmt.Sprintf("%d:%02d", minutes/60, minutes%60) }
