@@ -63,13 +63,17 @@ func requireAdmin(by actor) error {
 	return nil
 }
 
+// zoneOf is the account's time zone (UTC when it cannot be loaded).
+func zoneOf(tz string) *time.Location {
+	if loc, err := time.LoadLocation(tz); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
 // today is the current date in the account's time zone.
 func (a *app) today(tz string) time.Time {
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc = time.UTC
-	}
-	y, m, d := a.now().In(loc).Date()
+	y, m, d := a.now().In(zoneOf(tz)).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 

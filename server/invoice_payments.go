@@ -76,9 +76,7 @@ func (a *app) addPayment(ctx context.Context, inv store.Invoice, out *invoiceJSO
 	}
 	loc := time.UTC
 	if acct, err := a.store.GetAccount(ctx, inv.AccountID); err == nil {
-		if l, err := time.LoadLocation(acct.TimeZone); err == nil {
-			loc = l
-		}
+		loc = zoneOf(acct.TimeZone)
 	}
 	out.Payment = paymentOf(inv, tax, out.Currency, a.now(), loc)
 	out.Email = emailOf(tax, loc)

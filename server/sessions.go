@@ -351,12 +351,8 @@ func (a *app) deadInvitation(ctx context.Context, token string, status int) erro
 	case st.AcceptedAt.Valid:
 		e.Message = fmt.Sprintf("this invitation to %s was already used: its login exists. Sign in with it", st.AccountName)
 	default:
-		loc, lerr := time.LoadLocation(st.TimeZone)
-		if lerr != nil {
-			loc = time.UTC
-		}
 		e.Message = fmt.Sprintf("this invitation to %s expired on %s: ask whoever invited you for a new one. If you already have a login, sign in",
-			st.AccountName, st.ExpiresAt.In(loc).Format("2 Jan 2006"))
+			st.AccountName, st.ExpiresAt.In(zoneOf(st.TimeZone)).Format("2 Jan 2006"))
 	}
 	return e
 }

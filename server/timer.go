@@ -126,14 +126,6 @@ func timerOwner(by actor, userID int64) (int64, error) {
 	return userID, nil
 }
 
-// zoneOf is the account's time zone (UTC when it cannot be loaded).
-func zoneOf(tz string) *time.Location {
-	if loc, err := time.LoadLocation(tz); err == nil {
-		return loc
-	}
-	return time.UTC
-}
-
 // accountZone reads the account's time zone.
 func (a *app) accountZone(ctx context.Context, accountID int64) (*time.Location, error) {
 	acct, err := a.store.GetAccount(ctx, accountID)

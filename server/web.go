@@ -57,9 +57,7 @@ type pageData struct {
 // zone is the account's time zone, in which pages show every time (UTC for nobody).
 func (pd *pageData) zone() *time.Location {
 	if pd.Me != nil {
-		if loc, err := time.LoadLocation(pd.Me.Account.TimeZone); err == nil {
-			return loc
-		}
+		return zoneOf(pd.Me.Account.TimeZone)
 	}
 	return time.UTC
 }
